@@ -1,0 +1,102 @@
+/** Input validators and byte helpers shared by the package. */
+
+/** Throws a TypeError unless `value` is a Uint8Array, and a RangeError if its length differs from `length`. */
+export function checkBytes(value: unknown, field: string, length?: number): Uint8Array {
+  if (!(value instanceof Uint8Array)) {
+    throw new TypeError(`${field} must be a Uint8Array, got ${describe(value)}`);
+  }
+  if (length !== undefined && value.length !== length) {
+    throw new RangeError(`${field} must be ${length} bytes long, got ${value.length} bytes`);
+  }
+  return value;
+}
+
+/** Throws a TypeError unless `value` is a string. */
+export function checkString(value: unknown, field: string): string {
+  if (typeof value !== 'string') {
+    throw new TypeError(`${field} must be a string, got ${describe(value)}`);
+  }
+  return value;
+}
+
+/** Throws a TypeError unless `value` is an integer, and a RangeError if it is outside [min, max]. */
+export function checkInteger(value: unknown, field: string, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value)) {
+    throw new TypeError(`${field} must be an integer, got ${describe(value)}`);
+  }
+  if (value < min || value > max) {
+    throw new RangeError(`${field} must be between ${min} and ${max}, got ${value}`);
+  }
+  return value;
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object') return `an instance of ${value.constructor?.name ?? 'Object'}`;
+  if (typeof value === 'string') return `a string of length ${value.length}`;
+  return `${typeof value} ${String(value)}`;
+}
+
+/** Concatenates byte arrays into a new array. */
+export function concat(...parts: Uint8Array[]): Uint8Array {
+  let total = 0;
+  for (const part of parts) total += part.length;
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}
+
+/** Encodes a non-negative integer as `length` big-endian bytes (I2OSP in RFC 8017 section 4.1). */
+export function i2osp(value: number | bigint, length: number): Uint8Array {
+  let rest = BigInt(value);
+  if (rest < 0n || rest >= 1n << BigInt(8 * length)) {
+    throw new RangeError(`value must fit in ${length} unsigned bytes, got ${rest}`);
+  }
+  const out = new Uint8Array(length);
+  for (let i = length - 1; i >= 0; i--) {
+    out[i] = Number(rest & 0xffn);
+    rest >>= 8n;
+  }
+  return out;
+}
+
+/** Reads `bytes` as an unsigned big-endian integer. */
+export function readUint(bytes: Uint8Array): bigint {
+  let value = 0n;
+  for (const byte of bytes) value = (value << 8n) | BigInt(byte);
+  return value;
+}
+
+/** Returns true if every byte is zero. The loop does not exit early. */
+export function isAllZero(bytes: Uint8Array): boolean {
+  let acc = 0;
+  for (const byte of bytes) acc |= byte;
+  return acc === 0;
+}
+
+/** Compares two byte arrays without an early exit on the first differing byte. */
+export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= (a[i] as number) ^ (b[i] as number);
+  return diff === 0;
+}
+
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+/** Encodes bytes as lowercase hex. */
+export function toHex(bytes: Uint8Array): string {
+  let out = '';
+  for (const byte of bytes) out += HEX[byte];
+  return out;
+}
+
+/** Encodes a string as UTF-8. */
+export function utf8(text: string): Uint8Array {
+  return new TextEncoder().encode(text);
+}

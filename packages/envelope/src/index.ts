@@ -1,0 +1,72 @@
+/**
+ * @mqtt-e2ee/envelope: HPKE (RFC 9180) envelopes for MQTT payloads. This entry imports no
+ * node: modules so that it runs in browsers. The node:crypto provider is in
+ * '@mqtt-e2ee/envelope/node'.
+ */
+export {
+  E2eeError,
+  EnvelopeFormatError,
+  UnsupportedVersionError,
+  UnsupportedSuiteError,
+  UnknownSenderError,
+  NotForRecipientError,
+  DecryptionError,
+  ReplayError,
+  InvalidKeyError,
+  type E2eeErrorOptions,
+} from './errors.js';
+export {
+  defineProvider,
+  AEAD_KEY_LENGTH,
+  AEAD_NONCE_LENGTH,
+  AEAD_TAG_LENGTH,
+  X25519_KEY_LENGTH,
+  type CryptoProvider,
+  type ProviderPrimitives,
+} from './provider.js';
+export { nobleProvider } from './providers/noble.js';
+export type { KeyPair, Encapsulation, EncapOptions } from './dhkem.js';
+export { generateKeyPair, keyPairFromSecretKey, deriveKeyPair, keyId, keyIdHex, KEY_ID_LENGTH } from './keys.js';
+export {
+  setupBaseS,
+  setupBaseR,
+  setupAuthS,
+  setupAuthR,
+  keySchedule,
+  computeNonce,
+  HpkeContext,
+  KDF_ID,
+  AEAD_ID,
+  MODE_BASE,
+  MODE_AUTH,
+  MAX_SEQ,
+  type ContextRole,
+  type KeyScheduleOutput,
+  type SenderSetup,
+  type SetupOptions,
+} from './hpke.js';
+export { KEM_ID, encap, decap, authEncap, authDecap } from './dhkem.js';
+export {
+  parseHeader,
+  ENVELOPE_VERSION,
+  SUITE_X25519_SHA256_CHACHA20POLY1305,
+  TYPE_DIRECT,
+  HEADER_LENGTH,
+  MIN_ENVELOPE_LENGTH,
+  MAX_TOPIC_BYTES,
+  type EnvelopeHeader,
+} from './wire.js';
+export {
+  EnvelopeSealer,
+  DEFAULT_MAX_MESSAGES_PER_SESSION,
+  DEFAULT_MAX_SESSION_AGE_MS,
+  DEFAULT_MAX_SENDER_SESSIONS,
+  type EnvelopeSealerOptions,
+} from './sealer.js';
+export {
+  EnvelopeOpener,
+  DEFAULT_MAX_RECEIVER_SESSIONS,
+  type EnvelopeOpenerOptions,
+  type OpenedMessage,
+} from './opener.js';
+export { ReplayWindow, DEFAULT_REPLAY_WINDOW, MAX_REPLAY_WINDOW } from './replay.js';

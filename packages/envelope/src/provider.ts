@@ -1,0 +1,123 @@
+import { checkBytes, checkInteger, isAllZero } from './bytes.js';
+import { DecryptionError, InvalidKeyError } from './errors.js';
+
+/** ChaCha20-Poly1305 key length in bytes (RFC 8439 section 2.8). */
+export const AEAD_KEY_LENGTH = 32;
+/** ChaCha20-Poly1305 nonce length in bytes (RFC 8439 section 2.8). */
+export const AEAD_NONCE_LENGTH = 12;
+/** Poly1305 tag length in bytes. */
+export const AEAD_TAG_LENGTH = 16;
+/** X25519 secret key, public key and shared secret length in bytes (RFC 7748 section 5). */
+export const X25519_KEY_LENGTH = 32;
+
+/**
+ * Primitive operations the envelope needs. Both built-in providers validate inputs the same way:
+ * a non-Uint8Array argument raises a TypeError and a wrong key or nonce length a RangeError.
+ */
+export interface CryptoProvider {
+  /** Short provider name for logs and test titles, such as 'noble' or 'node'. */
+  readonly name: string;
+  /** Returns `length` bytes from a cryptographically secure generator. */
+  randomBytes(length: number): Uint8Array;
+  /** Computes X25519(secretKey, publicKey). Raises InvalidKeyError when the result is all zero. */
+  x25519(secretKey: Uint8Array, publicKey: Uint8Array): Uint8Array;
+  /** Computes the X25519 public key of a 32-byte secret key. */
+  x25519PublicKey(secretKey: Uint8Array): Uint8Array;
+  /** Computes SHA-256. */
+  sha256(data: Uint8Array): Uint8Array;
+  /** Computes HMAC-SHA-256. */
+  hmacSha256(key: Uint8Array, data: Uint8Array): Uint8Array;
+  /** Encrypts with ChaCha20-Poly1305 and returns ciphertext || 16-byte tag. */
+  aeadSeal(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array;
+  /** Decrypts ChaCha20-Poly1305 output. Raises DecryptionError when the tag does not verify. */
+  aeadOpen(
+    key: Uint8Array,
+    nonce: Uint8Array,
+    aad: Uint8Array,
+    ciphertextWithTag: Uint8Array,
+  ): Uint8Array;
+}
+
+/**
+ * Raw primitives of a backend. They receive validated inputs. They may throw any error for a
+ * low-order X25519 point or a failed tag, and defineProvider maps it to the typed error.
+ */
+export type ProviderPrimitives = Omit<CryptoProvider, 'name'>;
+
+/** Largest randomBytes request, matching the Web Crypto getRandomValues limit. */
+const MAX_RANDOM_BYTES = 65536;
+
+/**
+ * Builds a CryptoProvider from raw primitives, adding the input validation and error mapping that
+ * every provider must share, so that all backends accept and reject exactly the same inputs.
+ */
+export function defineProvider(name: string, raw: ProviderPrimitives): CryptoProvider {
+  return Object.freeze({
+    name,
+    randomBytes(length: number): Uint8Array {
+      checkInteger(length, 'randomBytes length', 0, MAX_RANDOM_BYTES);
+      return raw.randomBytes(length);
+    },
+    x25519(secretKey: Uint8Array, publicKey: Uint8Array): Uint8Array {
+      checkBytes(secretKey, 'X25519 secret key', X25519_KEY_LENGTH);
+      checkBytes(publicKey, 'X25519 public key', X25519_KEY_LENGTH);
+      let shared: Uint8Array;
+      try {
+        shared = raw.x25519(secretKey, publicKey);
+      } catch (error) {
+        throw lowOrderError(error);
+      }
+      // An all-zero output means that the public key has low order, and RFC 7748 section 6.1
+      // and RFC 9180 section 7.1.4 require aborting the exchange.
+      if (isAllZero(shared)) throw lowOrderError(undefined);
+      return shared;
+    },
+    x25519PublicKey(secretKey: Uint8Array): Uint8Array {
+      checkBytes(secretKey, 'X25519 secret key', X25519_KEY_LENGTH);
+      return raw.x25519PublicKey(secretKey);
+    },
+    sha256(data: Uint8Array): Uint8Array {
+      return raw.sha256(checkBytes(data, 'SHA-256 input'));
+    },
+    hmacSha256(key: Uint8Array, data: Uint8Array): Uint8Array {
+      checkBytes(key, 'HMAC key');
+      checkBytes(data, 'HMAC input');
+      return raw.hmacSha256(key, data);
+    },
+    aeadSeal(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array {
+      checkAeadInputs(key, nonce, aad);
+      checkBytes(plaintext, 'AEAD plaintext');
+      return raw.aeadSeal(key, nonce, aad, plaintext);
+    },
+    aeadOpen(
+      key: Uint8Array,
+      nonce: Uint8Array,
+      aad: Uint8Array,
+      ciphertextWithTag: Uint8Array,
+    ): Uint8Array {
+      checkAeadInputs(key, nonce, aad);
+      checkBytes(ciphertextWithTag, 'AEAD ciphertext');
+      if (ciphertextWithTag.length < AEAD_TAG_LENGTH) throw new DecryptionError();
+      try {
+        return raw.aeadOpen(key, nonce, aad, ciphertextWithTag);
+      } catch {
+        // Every backend failure maps to one fixed error without a cause, so the error does not
+        // reveal why the tag failed to verify.
+        throw new DecryptionError();
+      }
+    },
+  });
+}
+
+function checkAeadInputs(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array): void {
+  checkBytes(key, 'ChaCha20-Poly1305 key', AEAD_KEY_LENGTH);
+  checkBytes(nonce, 'ChaCha20-Poly1305 nonce', AEAD_NONCE_LENGTH);
+  checkBytes(aad, 'AEAD associated data');
+}
+
+function lowOrderError(cause: unknown): InvalidKeyError {
+  return new InvalidKeyError(
+    'X25519 produced an all-zero shared secret because the public key has low order: reject this public key.',
+    cause === undefined ? undefined : { cause },
+  );
+}

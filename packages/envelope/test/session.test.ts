@@ -1,0 +1,151 @@
+import { describe, expect, it } from 'vitest';
+import {
+  EnvelopeFormatError,
+  EnvelopeOpener,
+  EnvelopeSealer,
+  generateKeyPair,
+  parseHeader,
+  ReplayError,
+  UnsupportedSuiteError,
+  UnsupportedVersionError,
+  type CryptoProvider,
+} from '../src/index.js';
+import { countingProvider, providers, toHex, utf8 } from './helpers.js';
+
+function setup(provider: CryptoProvider, sealerOptions: { maxMessagesPerSession?: number; now?: () => number } = {}, replayWindow?: number) {
+  const senderProvider = countingProvider(provider);
+  const receiverProvider = countingProvider(provider);
+  const alice = generateKeyPair(provider);
+  const bob = generateKeyPair(provider);
+  const sealer = new EnvelopeSealer({ identity: alice, provider: senderProvider, ...sealerOptions });
+  const opener = new EnvelopeOpener({
+    identities: [bob],
+    resolveSender: () => [alice.publicKey],
+    provider: receiverProvider,
+    ...(replayWindow === undefined ? {} : { replayWindow }),
+  });
+  const seal = (topic: string, text: string) => sealer.seal(topic, utf8(text), bob.publicKey);
+  return { alice, bob, sealer, opener, seal, senderProvider, receiverProvider };
+}
+
+const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+
+describe.each(providers)('sessions with $name', (provider) => {
+  it('opens lossy out-of-order delivery', () => {
+    const { opener, seal } = setup(provider);
+    const sent = Array.from({ length: 10 }, (_, i) => seal('t', `message ${i}`));
+    for (const i of [5, 2, 9]) {
+      const opened = opener.open('t', sent[i]!);
+      expect(text(opened.plaintext)).toBe(`message ${i}`);
+      expect(opened.seq).toBe(BigInt(i));
+    }
+    expect(() => opener.open('t', sent[5]!)).toThrow(ReplayError);
+    expect(text(opener.open('t', sent[0]!).plaintext)).toBe('message 0');
+  });
+
+  it('rejects replayed message', () => {
+    const { opener, seal } = setup(provider);
+    const envelope = seal('t', 'once');
+    expect(text(opener.open('t', envelope).plaintext)).toBe('once');
+    let caught: unknown;
+    try {
+      opener.open('t', envelope);
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(ReplayError);
+    expect((caught as ReplayError).code).toBe('ERR_REPLAY');
+    expect((caught as ReplayError).seq).toBe(0n);
+  });
+
+  it('rejects seq older than window', () => {
+    const { opener, seal } = setup(provider, {}, 4);
+    const sent = Array.from({ length: 10 }, (_, i) => seal('t', `m${i}`));
+    expect(opener.open('t', sent[9]!).seq).toBe(9n);
+    expect(() => opener.open('t', sent[5]!)).toThrow(/older than the replay window/);
+    expect(opener.open('t', sent[6]!).seq).toBe(6n);
+  });
+
+  it('reuses one session per recipient', () => {
+    const { opener, seal, senderProvider, receiverProvider } = setup(provider);
+    const sent = Array.from({ length: 20 }, (_, i) => seal('t', `m${i}`));
+    const encs = new Set(sent.map((e) => toHex(parseHeader(e).enc)));
+    expect(encs.size).toBe(1);
+    // RFC 9180 AuthEncap and AuthDecap each run two X25519 operations, DH(ephemeral or
+    // recipient, peer) and DH(static, static), once per session and not per message.
+    expect(senderProvider.counts.x25519).toBe(2);
+    for (const envelope of sent) opener.open('t', envelope);
+    expect(receiverProvider.counts.x25519).toBe(2);
+    expect(receiverProvider.counts.aeadOpen).toBe(20);
+  });
+
+  it('rolls over after maxMessagesPerSession', () => {
+    const { opener, seal, senderProvider, receiverProvider } = setup(provider, { maxMessagesPerSession: 5 });
+    const sent = Array.from({ length: 12 }, (_, i) => seal('t', `m${i}`));
+    const headers = sent.map((e) => parseHeader(e));
+    expect(headers.map((h) => h.seq)).toEqual([0n, 1n, 2n, 3n, 4n, 0n, 1n, 2n, 3n, 4n, 0n, 1n]);
+    expect(new Set(headers.map((h) => toHex(h.enc))).size).toBe(3);
+    expect(senderProvider.counts.x25519).toBe(3 * 2);
+    const sessionIds = new Set(sent.map((e, i) => {
+      const opened = opener.open('t', e);
+      expect(text(opened.plaintext)).toBe(`m${i}`);
+      return opened.sessionId;
+    }));
+    expect(sessionIds.size).toBe(3);
+    expect(receiverProvider.counts.x25519).toBe(3 * 2);
+  });
+
+  it('rolls over after maxSessionAgeMs', () => {
+    let clock = 1_000_000;
+    const { opener, seal } = setup(provider, { now: () => clock });
+    const first = seal('t', 'a');
+    clock += 60 * 60 * 1000 - 1;
+    const second = seal('t', 'b');
+    clock += 1;
+    const third = seal('t', 'c');
+    expect(toHex(parseHeader(second).enc)).toBe(toHex(parseHeader(first).enc));
+    expect(toHex(parseHeader(third).enc)).not.toBe(toHex(parseHeader(first).enc));
+    expect(parseHeader(third).seq).toBe(0n);
+    expect(text(opener.open('t', third).plaintext)).toBe('c');
+    expect(text(opener.open('t', first).plaintext)).toBe('a');
+  });
+
+  it('rejects bad headers before decryption', () => {
+    const { opener, seal, receiverProvider } = setup(provider);
+    const envelope = seal('t', 'x');
+    const variant = (offset: number, value: number) => {
+      const copy = envelope.slice();
+      copy[offset] = value;
+      return copy;
+    };
+    expect(() => opener.open('t', variant(0, 0x02))).toThrow(UnsupportedVersionError);
+    expect(() => opener.open('t', variant(0, 0x00))).toThrow(UnsupportedVersionError);
+    expect(() => opener.open('t', variant(1, 0x02))).toThrow(UnsupportedSuiteError);
+    expect(() => opener.open('t', variant(2, 0x02))).toThrow(EnvelopeFormatError);
+    expect(() => opener.open('t', variant(3, 0x01))).toThrow(/flags/);
+    expect(() => opener.open('t', envelope.subarray(0, 75))).toThrow(EnvelopeFormatError);
+    expect(() => opener.open('t', envelope.subarray(0, 1))).toThrow(EnvelopeFormatError);
+    expect(() => opener.open('t', new Uint8Array(0))).toThrow(EnvelopeFormatError);
+    // A version 2 envelope is reported as such even when shorter than a v1 header.
+    expect(() => opener.open('t', Uint8Array.of(0x02))).toThrow(UnsupportedVersionError);
+    expect(receiverProvider.counts.x25519).toBe(0);
+    expect(receiverProvider.counts.aeadOpen).toBe(0);
+  });
+
+  it('reopens sessions after cache eviction', () => {
+    const provider2 = countingProvider(provider);
+    const alice = generateKeyPair(provider);
+    const carol = generateKeyPair(provider);
+    const bob = generateKeyPair(provider);
+    const peers = [alice.publicKey, carol.publicKey];
+    const opener = new EnvelopeOpener({ identities: [bob], resolveSender: () => peers, provider: provider2, maxSessions: 1 });
+    const fromAlice = new EnvelopeSealer({ identity: alice, provider });
+    const fromCarol = new EnvelopeSealer({ identity: carol, provider });
+    expect(text(opener.open('t', fromAlice.seal('t', utf8('a0'), bob.publicKey)).plaintext)).toBe('a0');
+    expect(text(opener.open('t', fromCarol.seal('t', utf8('c0'), bob.publicKey)).plaintext)).toBe('c0');
+    const calls = provider2.counts.x25519;
+    expect(text(opener.open('t', fromAlice.seal('t', utf8('a1'), bob.publicKey)).plaintext)).toBe('a1');
+    // Alice's session was dropped, so it is set up again with the two X25519 calls of AuthDecap.
+    expect(provider2.counts.x25519).toBe(calls + 2);
+  });
+});

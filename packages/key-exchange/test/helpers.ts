@@ -1,0 +1,15 @@
+import { sha256 } from '@noble/hashes/sha2.js';
+
+/**
+ * Builds key text from raw bytes with Node's own base64url encoder and checksum, independently of
+ * the package, so tests can feed keys that the package itself refuses to encode.
+ */
+export function buildKeyText(prefix: string, key: Uint8Array): string {
+  const checksum = sha256(Buffer.concat([Buffer.from(prefix, 'ascii'), key])).subarray(0, 4);
+  return prefix + Buffer.concat([key, checksum]).toString('base64url');
+}
+
+/** Returns 32 bytes that depend only on `label`, for deterministic test keys. */
+export function fixedBytes(label: string): Uint8Array {
+  return sha256(Buffer.from(label, 'utf8'));
+}

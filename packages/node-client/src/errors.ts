@@ -1,0 +1,163 @@
+/**
+ * Error classes of the Node.js client. Each class has a stable `code`. Errors raised by MQTT.js
+ * are kept as `cause`. Messages name the failing value and the fix, and never contain key
+ * material, passwords or plaintext.
+ */
+import { E2eeError, type E2eeErrorOptions } from '@mqtt-e2ee/envelope';
+
+/** An option or argument has the wrong type. */
+export class InvalidOptionError extends TypeError {
+  readonly code = 'ERR_INVALID_OPTION';
+  /** Path of the option, such as 'opts.qos' or 'mqtt.protocolVersion'. */
+  readonly option: string;
+
+  constructor(option: string, expected: string, got: unknown, options?: E2eeErrorOptions) {
+    super(`${option} must be ${expected}, got ${describeValue(got)}.`, causeOf(options));
+    this.name = 'InvalidOptionError';
+    this.option = option;
+  }
+}
+
+/** An option or argument has the right type but a value outside the accepted range. */
+export class OptionRangeError extends RangeError {
+  readonly code = 'ERR_OPTION_RANGE';
+  /** Path of the option, such as 'opts.qos' or 'opts.to'. */
+  readonly option: string;
+
+  constructor(option: string, expected: string, got: unknown, options?: E2eeErrorOptions) {
+    super(`${option} must be ${expected}, got ${describeValue(got)}.`, causeOf(options));
+    this.name = 'OptionRangeError';
+    this.option = option;
+  }
+}
+
+/** A file named by an option (TLS material or an identity key file) could not be read. */
+export class OptionFileError extends E2eeError {
+  /** Path of the option that named the file, such as 'tls.caFile'. */
+  readonly option: string;
+  /** File path as given. */
+  readonly path: string;
+
+  constructor(option: string, path: string, cause: unknown) {
+    super(
+      'ERR_OPTION_FILE',
+      `${option}: cannot read file ${JSON.stringify(path)} (${systemReason(
+        cause,
+      )}); check the path and its permissions.`,
+      { cause },
+    );
+    this.option = option;
+    this.path = path;
+  }
+}
+
+/** The first connection to the broker failed: refused, TLS rejected, closed before CONNACK. */
+export class ConnectError extends E2eeError {
+  /** Broker URL as given, without user name or password. */
+  readonly brokerUrl: string;
+
+  constructor(brokerUrl: string, cause: unknown) {
+    super(
+      'ERR_CONNECT',
+      `Connecting to ${brokerUrl} failed: ${messageOf(
+        cause,
+      )}. Check the broker address, TLS settings and credentials.`,
+      { cause },
+    );
+    this.brokerUrl = brokerUrl;
+  }
+}
+
+/** The broker or MQTT.js rejected a publish, or the connection ended before its QoS flow completed. */
+export class PublishError extends E2eeError {
+  readonly topic: string;
+
+  constructor(topic: string, detail: string, cause: unknown) {
+    super('ERR_PUBLISH', `Publishing to ${JSON.stringify(topic)} failed: ${detail}.`, { cause });
+    this.topic = topic;
+  }
+}
+
+/** The broker or MQTT.js rejected a subscribe or unsubscribe request. */
+export class SubscribeError extends E2eeError {
+  readonly topics: readonly string[];
+
+  constructor(action: 'subscribe' | 'unsubscribe', topics: readonly string[], cause: unknown) {
+    super(
+      'ERR_SUBSCRIBE',
+      `${action === 'subscribe' ? 'Subscribing to' : 'Unsubscribing from'} ${JSON.stringify(
+        topics,
+      )} failed: ${messageOf(cause)}.`,
+      { cause },
+    );
+    this.topics = topics;
+  }
+}
+
+/**
+ * An incoming message passed the envelope checks but its sender is not in the `from` list of any
+ * subscription that matches the topic.
+ */
+export class SenderNotAllowedError extends E2eeError {
+  /** Sender key id as 16 hex characters. */
+  readonly senderKeyId: string;
+
+  constructor(senderKeyId: string) {
+    super(
+      'ERR_SENDER_NOT_ALLOWED',
+      `Sender key id ${senderKeyId} is a known peer but is not in the 'from' list of the subscriptions matching this topic; add it to 'from' to accept its messages.`,
+    );
+    this.senderKeyId = senderKeyId;
+  }
+}
+
+/** Handling an incoming message failed with an error that is not an E2eeError (kept as `cause`). */
+export class MessageHandlingError extends E2eeError {
+  constructor(cause: unknown) {
+    super('ERR_MESSAGE_HANDLING', `Handling an incoming message failed: ${messageOf(cause)}.`, {
+      cause,
+    });
+  }
+}
+
+/**
+ * Describes a value for an error message: its type, and for short strings and numbers the value.
+ * Strings that look like secret key text are never echoed.
+ */
+export function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (value === undefined) return 'undefined';
+  if (typeof value === 'string') return describeString(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') {
+    return `${typeof value} ${String(value)}`;
+  }
+  if (value instanceof Uint8Array) return `${value.constructor.name} of ${value.length} bytes`;
+  if (Array.isArray(value)) return `array of ${value.length} items`;
+  if (typeof value === 'function') return 'function';
+  if (typeof value === 'object') {
+    const name = Object.getPrototypeOf(value)?.constructor?.name as string | undefined;
+    return name !== undefined && name !== 'Object' ? `${name} object` : 'object';
+  }
+  return typeof value;
+}
+
+function describeString(value: string): string {
+  if (value.startsWith('mqe2e-sk1-')) return 'secret key text (not shown)';
+  if (value.length > 60)
+    return `string of ${value.length} characters starting ${JSON.stringify(value.slice(0, 40))}`;
+  return `string ${JSON.stringify(value)}`;
+}
+
+function messageOf(error: unknown): string {
+  if (error instanceof Error) return error.message.replace(/\.$/, '');
+  return String(error);
+}
+
+function systemReason(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : messageOf(error);
+}
+
+function causeOf(options: E2eeErrorOptions | undefined): ErrorOptions | undefined {
+  return options?.cause === undefined ? undefined : { cause: options.cause };
+}

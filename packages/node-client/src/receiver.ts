@@ -1,0 +1,139 @@
+/** Turns incoming MQTT publishes into decrypted messages, skipped envelopes or typed errors. */
+import { Buffer } from 'node:buffer';
+import {
+  E2eeError,
+  EnvelopeFormatError,
+  parseHeader,
+  type EnvelopeHeader,
+  type EnvelopeOpener,
+} from '@mqtt-e2ee/envelope';
+import type { IPublishPacket } from 'mqtt';
+import type { QoS } from './validate.js';
+import { MessageHandlingError, SenderNotAllowedError } from './errors.js';
+import { filterAllows, type SubscriptionRegistry } from './subscriptions.js';
+
+/** A decrypted and authenticated message. */
+export interface E2eeMessage {
+  topic: string;
+  /** Decrypted payload bytes. */
+  payload: Uint8Array;
+  /** The authenticated sender. */
+  sender: { keyId: string; publicKey: Uint8Array; publicKeyText: string };
+  qos: QoS;
+  retain: boolean;
+  /**
+   * MQTT 5 packet properties as received. They travel in clear text and are not authenticated
+   * by the envelope.
+   */
+  properties?: IPublishPacket['properties'];
+  /** Sequence number of the message within its envelope session. */
+  seq: bigint;
+}
+
+/** An envelope addressed to another recipient, reported by the 'skipped' event. */
+export interface SkippedEnvelope {
+  topic: string;
+  /** Recipient key id from the envelope header, 16 hex characters. */
+  recipientKeyId: string;
+  /** Sender key id from the envelope header, 16 hex characters. */
+  senderKeyId: string;
+}
+
+/** A rejected incoming message: the typed error with the topic it arrived on. */
+export type DecryptFailure = E2eeError & { readonly topic: string };
+
+export type Outcome =
+  | { kind: 'message'; message: E2eeMessage }
+  | { kind: 'skipped'; skipped: SkippedEnvelope }
+  | { kind: 'error'; error: DecryptFailure };
+
+export interface ReceiverParts {
+  opener: EnvelopeOpener;
+  subscriptions: SubscriptionRegistry;
+  encodePublicKey: (publicKey: Uint8Array) => string;
+}
+
+/**
+ * Classifies one incoming publish. Never throws: every failure, including one that is not an
+ * E2eeError, comes back as an error outcome, so a bad message cannot break the connection.
+ */
+export function receive(
+  parts: ReceiverParts,
+  topic: string,
+  payload: Uint8Array,
+  packet: IPublishPacket,
+): Outcome {
+  try {
+    return receiveOrThrow(parts, topic, payload, packet);
+  } catch (error) {
+    const typed = error instanceof E2eeError ? error : new MessageHandlingError(error);
+    return { kind: 'error', error: Object.assign(typed, { topic }) };
+  }
+}
+
+function receiveOrThrow(
+  parts: ReceiverParts,
+  topic: string,
+  payload: Uint8Array,
+  packet: IPublishPacket,
+): Outcome {
+  const header = parseEnvelopeHeader(payload);
+  if (!parts.opener.isForMe(payload)) {
+    const skipped = {
+      topic,
+      recipientKeyId: toHex(header.recipientKeyId),
+      senderKeyId: toHex(header.senderKeyId),
+    };
+    return { kind: 'skipped', skipped };
+  }
+  const allowed = parts.subscriptions.allowedSenders(topic);
+  const senderKeyId = toHex(header.senderKeyId);
+  // Senders outside the `from` lists are rejected before any X25519 or AEAD work is done.
+  if (allowed !== 'any-peer' && !allowed.has(senderKeyId)) {
+    throw new SenderNotAllowedError(senderKeyId);
+  }
+  const opened = parts.opener.open(topic, payload);
+  if (
+    allowed !== 'any-peer' &&
+    !filterAllows(allowed, opened.senderKeyId, opened.senderPublicKey)
+  ) {
+    throw new SenderNotAllowedError(opened.senderKeyId);
+  }
+  const message: E2eeMessage = {
+    topic,
+    payload: opened.plaintext,
+    sender: {
+      keyId: opened.senderKeyId,
+      publicKey: opened.senderPublicKey,
+      publicKeyText: parts.encodePublicKey(opened.senderPublicKey),
+    },
+    qos: packet.qos,
+    retain: packet.retain,
+    seq: opened.seq,
+  };
+  if (packet.properties !== undefined) message.properties = packet.properties;
+  return { kind: 'message', message };
+}
+
+/**
+ * Parses the header, reporting a payload that cannot be an envelope at all, such as clear text
+ * from a publisher without encryption, as EnvelopeFormatError.
+ */
+function parseEnvelopeHeader(payload: Uint8Array): EnvelopeHeader {
+  const first = payload[0];
+  // NOTE: this client treats a first byte of 0x00 or from 0x20 up as "not an envelope", and
+  // 0x02 to 0x1f as a later envelope version (UnsupportedVersionError). Text, JSON and most
+  // binary encodings start at 0x20 or above; the envelope versions are small integers.
+  if (first === undefined || first === 0x00 || first >= 0x20) {
+    throw new EnvelopeFormatError(
+      `Payload of ${payload.length} bytes is not an mqtt-e2ee envelope (first byte ${
+        first === undefined ? 'missing' : `0x${first.toString(16).padStart(2, '0')}`
+      }); the publisher may be sending without encryption.`,
+    );
+  }
+  return parseHeader(payload);
+}
+
+function toHex(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
+}

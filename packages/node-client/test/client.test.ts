@@ -1,0 +1,235 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateKeyPair, keyIdHex } from '@mqtt-e2ee/envelope';
+import { PeerDirectory, publicKeyText, secretKeyText } from '@mqtt-e2ee/key-exchange';
+import { writeIdentityFiles } from '@mqtt-e2ee/key-exchange/fs';
+import { freePort, startAedes, type RunningAedes } from '@mqtt-e2ee/testkit';
+import type { MqttClient, Packet } from 'mqtt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  ConnectError,
+  connectE2ee,
+  OptionFileError,
+  PublishError,
+  type ConnectE2eeOptions,
+  type E2eeClient,
+} from '../src/index.js';
+import { connectRaw, Inbox, uniquePrefix } from './helpers.js';
+
+const alice = generateKeyPair();
+const bob = generateKeyPair();
+const carol = generateKeyPair();
+
+let broker: RunningAedes;
+let raw: MqttClient;
+let keyDir: string;
+const opened: E2eeClient[] = [];
+
+async function open(options: ConnectE2eeOptions): Promise<E2eeClient> {
+  const client = await connectE2ee(broker.url, {
+    ...options,
+    mqtt: { reconnectPeriod: 0, ...options.mqtt },
+  });
+  opened.push(client);
+  return client;
+}
+
+beforeAll(async () => {
+  broker = await startAedes();
+  raw = await connectRaw(broker.url);
+  keyDir = await mkdtemp(join(tmpdir(), 'node-client-keys-'));
+});
+
+afterAll(async () => {
+  await Promise.allSettled([...opened.map((client) => client.end(true)), raw?.endAsync()]);
+  await broker?.stop();
+  if (keyDir !== undefined) await rm(keyDir, { recursive: true, force: true });
+});
+
+describe('publish completion', () => {
+  it.each([
+    [0, 'publish', 'packetsend'],
+    [1, 'puback', 'packetreceive'],
+    [2, 'pubcomp', 'packetreceive'],
+  ] as const)('QoS %i resolves after %s', async (qos, command, event) => {
+    const client = await open({ identity: alice, peers: [bob.publicKey] });
+    const seen: string[] = [];
+    client.mqtt.on(event, (packet: Packet) => seen.push(packet.cmd));
+    await client.publish(`${uniquePrefix('qos')}/t`, 'x', { to: bob.publicKey, qos });
+    expect(seen).toContain(command);
+  });
+
+  it('publish after end rejects', async () => {
+    const client = await open({ identity: alice });
+    await client.end();
+    const error = await client
+      .publish('a/b', 'late', { to: bob.publicKey, qos: 1 })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PublishError);
+    expect((error as PublishError).code).toBe('ERR_PUBLISH');
+    expect((error as PublishError).cause).toBeInstanceOf(Error);
+  });
+
+  it('several recipients get one envelope each', async () => {
+    const topic = `${uniquePrefix('multi')}/t`;
+    const sender = await open({ identity: alice });
+    const bobClient = await open({ identity: bob, peers: [alice.publicKey] });
+    const carolClient = await open({ identity: carol, peers: [alice.publicKey] });
+    const bobInbox = new Inbox(bobClient);
+    const carolInbox = new Inbox(carolClient);
+    await bobClient.subscribe(topic, { qos: 1 });
+    await carolClient.subscribe(topic, { qos: 1 });
+    await sender.publish(topic, 'to both', { to: [bob.publicKey, publicKeyText(carol)], qos: 1 });
+    expect(Buffer.from((await bobInbox.message(topic)).payload).toString()).toBe('to both');
+    expect(Buffer.from((await carolInbox.message(topic)).payload).toString()).toBe('to both');
+    await expect.poll(() => bobInbox.skipped.length + carolInbox.skipped.length).toBe(2);
+    expect(bobInbox.skipped[0]?.recipientKeyId).toBe(keyIdHex(carol.publicKey));
+    expect(carolInbox.skipped[0]?.recipientKeyId).toBe(keyIdHex(bob.publicKey));
+    expect(bobInbox.messages).toHaveLength(1);
+    expect(carolInbox.messages).toHaveLength(1);
+  });
+});
+
+describe('senders', () => {
+  it('unknown sender is a decrypt-error', async () => {
+    const topic = `${uniquePrefix('unknown')}/t`;
+    const sender = await open({ identity: carol });
+    const receiver = await open({ identity: bob, peers: [alice.publicKey] });
+    const inbox = new Inbox(receiver);
+    await receiver.subscribe(topic, { qos: 1 });
+    await sender.publish(topic, 'from a stranger', { to: bob.publicKey, qos: 1 });
+    const error = await inbox.error(topic);
+    expect(error.code).toBe('ERR_UNKNOWN_SENDER');
+    expect(inbox.messages).toHaveLength(0);
+  });
+
+  it('from filter rejects other peers', async () => {
+    const topic = `${uniquePrefix('from')}/t`;
+    const fromAlice = await open({ identity: alice });
+    const fromCarol = await open({ identity: carol });
+    const receiver = await open({ identity: bob, peers: [alice.publicKey, carol.publicKey] });
+    const inbox = new Inbox(receiver);
+    await receiver.subscribe(topic, { qos: 1, from: [publicKeyText(alice)] });
+    await fromCarol.publish(topic, 'carol', { to: bob.publicKey, qos: 1 });
+    const error = await inbox.error(topic);
+    expect(error.code).toBe('ERR_SENDER_NOT_ALLOWED');
+    await fromAlice.publish(topic, 'alice', { to: bob.publicKey, qos: 1 });
+    const message = await inbox.message(topic);
+    expect(message.sender.keyId).toBe(keyIdHex(alice.publicKey));
+    expect(inbox.messages).toHaveLength(1);
+  });
+
+  it('PeerDirectory changes apply live', async () => {
+    const topic = `${uniquePrefix('directory')}/t`;
+    const peers = new PeerDirectory();
+    const sender = await open({ identity: alice });
+    const receiver = await open({ identity: bob, peers });
+    const inbox = new Inbox(receiver);
+    await receiver.subscribe(topic, { qos: 1 });
+    await sender.publish(topic, 'before', { to: bob.publicKey, qos: 1 });
+    expect((await inbox.error(topic)).code).toBe('ERR_UNKNOWN_SENDER');
+    peers.addPeer(publicKeyText(alice), 'alice');
+    await sender.publish(topic, 'after', { to: bob.publicKey, qos: 1 });
+    expect(Buffer.from((await inbox.message(topic)).payload).toString()).toBe('after');
+  });
+});
+
+describe('identity inputs', () => {
+  it('secret key text identity', async () => {
+    const client = await open({ identity: secretKeyText(alice) });
+    expect(client.keyId).toBe(keyIdHex(alice.publicKey));
+    expect(client.publicKeyText).toBe(publicKeyText(alice));
+  });
+
+  it('.key file identity', async () => {
+    const files = await writeIdentityFiles(join(keyDir, 'alice'), { identity: alice });
+    const client = await open({ identity: files.secretKeyPath });
+    expect(client.keyId).toBe(keyIdHex(alice.publicKey));
+  });
+
+  it('missing .key file names path', async () => {
+    const path = join(keyDir, 'nobody.key');
+    const error = await connectE2ee(broker.url, { identity: path }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OptionFileError);
+    expect((error as OptionFileError).option).toBe('opts.identity');
+    expect((error as OptionFileError).message).toContain(path);
+  });
+});
+
+describe('incoming failures', () => {
+  it('no listeners, no crash', async () => {
+    const topic = `${uniquePrefix('quiet')}/t`;
+    const sender = await open({ identity: alice });
+    const receiver = await open({ identity: bob, peers: [alice.publicKey] });
+    await receiver.subscribe(topic, { qos: 1 });
+    await raw.publishAsync(topic, 'plain text', { qos: 1 });
+    const arrived = new Promise<string>((resolve) => {
+      receiver.once('message', (message) => resolve(Buffer.from(message.payload).toString()));
+    });
+    await sender.publish(topic, 'still here', { to: bob.publicKey, qos: 1 });
+    expect(await arrived).toBe('still here');
+    expect(receiver.mqtt.connected).toBe(true);
+  });
+
+  it('short binary payload rejected', async () => {
+    const topic = `${uniquePrefix('short')}/t`;
+    const receiver = await open({ identity: bob, peers: [alice.publicKey] });
+    const inbox = new Inbox(receiver);
+    await receiver.subscribe(topic, { qos: 1 });
+    await raw.publishAsync(topic, Buffer.from([0x01, 0x01, 0x01]), { qos: 1 });
+    expect((await inbox.error(topic)).code).toBe('ERR_ENVELOPE_FORMAT');
+    await raw.publishAsync(topic, Buffer.alloc(0), { qos: 1 });
+    await expect.poll(() => inbox.errors.length).toBe(2);
+    expect(inbox.errors[1]?.code).toBe('ERR_ENVELOPE_FORMAT');
+  });
+});
+
+describe('subscriptions and lifecycle', () => {
+  it('unsubscribe stops delivery', async () => {
+    const prefix = uniquePrefix('unsub');
+    const sender = await open({ identity: alice });
+    const receiver = await open({ identity: bob, peers: [alice.publicKey] });
+    const inbox = new Inbox(receiver);
+    const grants = await receiver.subscribe([`${prefix}/a`, `${prefix}/b`], { qos: 1 });
+    expect(grants.map((grant) => [grant.topic, grant.qos])).toEqual([
+      [`${prefix}/a`, 1],
+      [`${prefix}/b`, 1],
+    ]);
+    await receiver.unsubscribe(`${prefix}/a`);
+    await sender.publish(`${prefix}/a`, 'dropped', { to: bob.publicKey, qos: 1 });
+    await sender.publish(`${prefix}/b`, 'kept', { to: bob.publicKey, qos: 1 });
+    await inbox.message(`${prefix}/b`);
+    expect(inbox.messages.map((m) => m.topic)).toEqual([`${prefix}/b`]);
+  });
+
+  it('end resolves after close', async () => {
+    const client = await open({ identity: alice });
+    let closed = false;
+    client.on('close', () => {
+      closed = true;
+    });
+    await client.end();
+    expect(closed).toBe(true);
+    expect(client.mqtt.connected).toBe(false);
+  });
+
+  it('refused connection rejects with cause', async () => {
+    const port = await freePort();
+    const error = await connectE2ee(`mqtt://127.0.0.1:${port}`, { identity: alice }).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(ConnectError);
+    expect((error as ConnectError).code).toBe('ERR_CONNECT');
+    expect(((error as ConnectError).cause as NodeJS.ErrnoException).code).toBe('ECONNREFUSED');
+  });
+
+  it('connect error hides password', async () => {
+    const port = await freePort();
+    const url = `mqtt://user:hunter2@127.0.0.1:${port}`;
+    const error = await connectE2ee(url, { identity: alice }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConnectError);
+    expect((error as ConnectError).message).not.toContain('hunter2');
+    expect((error as ConnectError).brokerUrl).toBe(`mqtt://127.0.0.1:${port}`);
+  });
+});

@@ -1,0 +1,17 @@
+#!/usr/bin/env node
+import { run } from './run.js';
+
+// SIGINT and SIGTERM end `sub` with a clean disconnect instead of killing the process mid-write.
+const controller = new AbortController();
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => controller.abort());
+}
+
+const status = await run(process.argv.slice(2), {
+  stdin: process.stdin,
+  stdout: process.stdout,
+  stderr: process.stderr,
+  signal: controller.signal,
+});
+// Exiting explicitly ends a pending stdin read; run() has already flushed stdout.
+process.exit(status);
