@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config';
 // summary. Each package can still run its own tests with `pnpm --filter`.
 export default defineConfig({
   test: {
-    projects: ['packages/*', 'tools/*'],
+    projects: ['packages/*/vitest.config.ts', 'tools/*/vitest.config.ts', 'bench/vitest.config.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     maxWorkers: 2,

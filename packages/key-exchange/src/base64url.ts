@@ -14,7 +14,7 @@ const DECODE_TABLE: Int8Array = (() => {
   return table;
 })();
 
-/** Why a text is not canonical base64url, with the offending position where there is one. */
+/** Problem that makes a text invalid base64url, with the index of the first bad character for alphabet errors. */
 export type Base64UrlProblem =
   | { kind: 'alphabet'; index: number }
   | { kind: 'length' }

@@ -1,6 +1,6 @@
 import { E2eeError, type E2eeErrorOptions } from '@mqtt-e2ee/envelope';
 
-/** What is wrong with a key text, as a stable string that callers and tests can switch on. */
+/** Reason a key text was rejected, as a stable string that callers and tests can switch on. */
 export type KeyFormatReason =
   | 'type'
   | 'prefix'
@@ -33,7 +33,7 @@ export class KeyFormatError extends E2eeError {
   }
 }
 
-/** Why a key file could not be used, as a stable string. */
+/** Reason a key file was rejected, as a stable string. */
 export type KeyFileReason = 'exists' | 'not-a-file' | 'too-large' | 'content' | 'path';
 
 /** A key file exists where a new one should go, is not a regular file, is too large or has no single key line. */

@@ -1,6 +1,6 @@
 /**
- * File keystore (Node.js only): NAME.key holds the secret key text and must have mode 0600,
- * NAME.pub holds the public key text. Both are one key line followed by a newline.
+ * File keystore (Node.js only): NAME.key contains the secret key text and must have mode 0600,
+ * NAME.pub contains the public key text. Both are one key line followed by a newline.
  */
 import { randomBytes } from 'node:crypto';
 import { link, open, readdir, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
@@ -275,16 +275,21 @@ export async function loadOrCreateIdentity(
   return (await writeIdentityFiles(basePath, { provider })).identity;
 }
 
-/** Adds every "KEY [NAME]" line of a peer file; lines without a name get `defaultName`. */
+/** Adds every "KEY [NAME]" line of a peer file. Lines without a name get `defaultName`. */
 function addPeerLines(directory: PeerDirectory, path: string, content: string, defaultName?: string): void {
   for (const line of keyLines(content)) {
     const match = /^(\S+)(?:\s+(.+))?$/.exec(line.text);
     const keyText = match?.[1] ?? line.text;
-    const name = match?.[2] ?? defaultName;
+    // Tabs and repeated spaces inside a name become single spaces.
+    const name = match?.[2]?.replace(/\s+/g, ' ') ?? defaultName;
+    const location = `${path}:${line.lineNumber}`;
     try {
       directory.addPeer(keyText, name);
     } catch (error) {
-      throw withLocation(error, `${path}:${line.lineNumber}`);
+      if (error instanceof RangeError) {
+        throw new KeyFileError(path, 'content', `${location}: ${error.message}`, { cause: error });
+      }
+      throw withLocation(error, location);
     }
   }
 }

@@ -162,7 +162,7 @@ function decodeKeyText(kind: KeyKind, text: unknown): Uint8Array {
         'Copy it again from its original file.',
     );
   }
-  // With a 48-character body this cannot fail. It keeps "one text per key" true if the layout changes.
+  // Every 48-character body over the alphabet is canonical, so this check matters only if the layout changes.
   if (encodeKeyText(kind, key) !== text) {
     throw new KeyFormatError(
       kind,
@@ -223,7 +223,7 @@ export function encodePublicKey(publicKey: Uint8Array): string {
   return encodeKeyText('public', checkPublicKey(publicKey));
 }
 
-/** Decodes a public key text strictly; throws KeyFormatError naming the problem. */
+/** Decodes a public key text strictly. Throws KeyFormatError naming the problem. */
 export function decodePublicKey(text: string): Uint8Array {
   return checkPublicKey(decodeKeyText('public', text));
 }

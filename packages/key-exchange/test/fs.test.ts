@@ -225,6 +225,26 @@ describe('loadPeers', () => {
     expect((error as KeyFormatError).cause).toBeInstanceOf(KeyFormatError);
   });
 
+  it('rejects control characters in names', async () => {
+    const path = join(dir, 'peers.txt');
+    await writeFile(
+      path,
+      `${publicKeyText(generateIdentity())}\tAlice\t B\n${publicKeyText(generateIdentity())} x\u0007y\n`,
+    );
+    const error = await rejection(loadPeers(path));
+    expect(error).toBeInstanceOf(KeyFileError);
+    expect((error as KeyFileError).reason).toBe('content');
+    expect((error as Error).message).toContain(`${path}:2`);
+  });
+
+  it('normalizes whitespace in names', async () => {
+    const path = join(dir, 'peers.txt');
+    const key = publicKeyText(generateIdentity());
+    await writeFile(path, `${key}\tAlice\t  B\n`);
+    const peers = await loadPeers(path);
+    expect(peers.list().map((peer) => peer.name)).toEqual(['Alice B']);
+  });
+
   it('rejects secret keys in peer files', async () => {
     const path = join(dir, 'oops.pub');
     const secret = secretKeyText(generateIdentity());

@@ -176,7 +176,7 @@ export class E2eeClient extends EventEmitter<E2eeClientEvents> {
     }
   }
 
-  /** Unsubscribes from one or more topic filters and forgets their `from` lists. */
+  /** Unsubscribes from one or more topic filters and removes their `from` lists. */
   async unsubscribe(topics: string | readonly string[]): Promise<void> {
     const list = checkTopicFilters(topics, 'topics');
     try {

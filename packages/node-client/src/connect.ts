@@ -7,7 +7,7 @@ import {
 } from '@mqtt-e2ee/envelope';
 import { connect, type MqttClient } from 'mqtt';
 import { E2eeClient } from './client.js';
-import { ConnectError, InvalidOptionError, OptionRangeError } from './errors.js';
+import { ConnectError, Described, InvalidOptionError, OptionRangeError } from './errors.js';
 import { keyCodec } from './keys.js';
 import { resolveOptions, type ConnectE2eeOptions, type ResolvedOptions } from './options.js';
 
@@ -18,7 +18,7 @@ const BROKER_PROTOCOLS = ['mqtt', 'mqtts', 'tcp', 'ssl', 'tls', 'ws', 'wss'];
  * (CONNACK). Options are checked first and raise InvalidOptionError, OptionRangeError or
  * OptionFileError. A failed first connection (refused, TLS rejected, closed before CONNACK)
  * rejects with ConnectError and the MQTT.js or socket error as `cause`, and no retry is left
- * running. After that, MQTT.js reconnects as `mqtt.reconnectPeriod` says.
+ * running. After that, MQTT.js reconnects every `mqtt.reconnectPeriod` milliseconds.
  */
 export async function connectE2ee(
   brokerUrl: string,
@@ -116,7 +116,7 @@ function checkBrokerUrl(brokerUrl: unknown): string {
     throw new OptionRangeError(
       'brokerUrl',
       "a URL such as 'mqtts://broker.example:8883'",
-      '(not a URL)',
+      new Described('a string that is not an absolute URL'),
       {
         cause: error,
       },
@@ -127,7 +127,7 @@ function checkBrokerUrl(brokerUrl: unknown): string {
     throw new OptionRangeError(
       'brokerUrl',
       `a URL with one of the schemes ${BROKER_PROTOCOLS.join(', ')}`,
-      `${url.protocol} URL`,
+      new Described(`a URL with the scheme ${url.protocol}`),
     );
   }
   url.username = '';

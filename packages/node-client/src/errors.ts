@@ -120,11 +120,17 @@ export class MessageHandlingError extends E2eeError {
   }
 }
 
+/** A description used in place of a value that must not be shown, such as a URL with a password. */
+export class Described {
+  constructor(readonly text: string) {}
+}
+
 /**
  * Describes a value for an error message: its type, and for short strings and numbers the value.
  * Strings that look like secret key text are never echoed.
  */
 export function describeValue(value: unknown): string {
+  if (value instanceof Described) return value.text;
   if (value === null) return 'null';
   if (value === undefined) return 'undefined';
   if (typeof value === 'string') return describeString(value);

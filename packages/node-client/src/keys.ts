@@ -17,7 +17,7 @@ import {
   type PublicKeyInput,
 } from '@mqtt-e2ee/key-exchange';
 import { readIdentityFile } from '@mqtt-e2ee/key-exchange/fs';
-import { InvalidOptionError, OptionFileError, OptionRangeError } from './errors.js';
+import { Described, InvalidOptionError, OptionFileError, OptionRangeError } from './errors.js';
 
 export type { PublicKeyInput };
 
@@ -50,7 +50,7 @@ export function decodePublicKeyInput(input: unknown, option: string): Uint8Array
     return toPublicKey(input);
   } catch (error) {
     if (!(error instanceof KeyFormatError)) throw error;
-    // The KeyFormatError message says what is wrong with the key; it never echoes key text.
+    // The KeyFormatError message names what is wrong with the key and never echoes key text.
     throw new OptionRangeError(
       option,
       `${PUBLIC_KEY_EXPECTED} (${error.message.replace(/\.$/, '')})`,
@@ -72,35 +72,34 @@ export async function resolveIdentity(
   provider: CryptoProvider | undefined,
 ): Promise<KeyPair> {
   if (typeof value === 'string') {
-    if (value.startsWith(SECRET_KEY_PREFIX))
+    if (value.startsWith(SECRET_KEY_PREFIX)) {
       return fromSecretKey(decodeSecretKeyText(value, option), provider);
-    if (value.length === 0)
+    }
+    if (value.length === 0) {
       throw new OptionRangeError(option, 'a non-empty path or secret key text', value);
+    }
     return readIdentity(value, option, provider);
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new InvalidOptionError(
-      option,
-      'a KeyPair, secret key text or the path of a .key file',
-      value,
-    );
+    throw new InvalidOptionError(option, 'a KeyPair, secret key text or a .key file path', value);
   }
   const { secretKey, publicKey } = value as Partial<KeyPair>;
-  if (!(secretKey instanceof Uint8Array) || secretKey.length !== 32) {
-    throw new InvalidOptionError(`${option}.secretKey`, 'a Uint8Array of 32 bytes', secretKey);
-  }
-  if (!(publicKey instanceof Uint8Array) || publicKey.length !== 32) {
-    throw new InvalidOptionError(`${option}.publicKey`, 'a Uint8Array of 32 bytes', publicKey);
-  }
+  checkRawKey(secretKey, `${option}.secretKey`);
+  checkRawKey(publicKey, `${option}.publicKey`);
   const pair = fromSecretKey(secretKey, provider);
   if (!Buffer.from(pair.publicKey).equals(Buffer.from(publicKey))) {
     throw new OptionRangeError(
       `${option}.publicKey`,
       `the public key of ${option}.secretKey`,
-      'a different key',
+      new Described('the public key of another secret key'),
     );
   }
   return pair;
+}
+
+function checkRawKey(key: unknown, option: string): asserts key is Uint8Array {
+  if (!(key instanceof Uint8Array)) throw new InvalidOptionError(option, 'a Uint8Array', key);
+  if (key.length !== 32) throw new OptionRangeError(option, '32 bytes long', key);
 }
 
 function decodeSecretKeyText(text: string, option: string): Uint8Array {

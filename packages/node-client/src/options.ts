@@ -73,6 +73,7 @@ const TLS_FILES = [
   ['certFile', 'cert'],
   ['keyFile', 'key'],
 ] as const;
+const TLS_FILE_KEYS = TLS_FILES.map(([fileKey]) => fileKey);
 
 export async function resolveOptions(opts: unknown): Promise<ResolvedOptions> {
   if (!isPlainObject(opts))
@@ -116,7 +117,11 @@ async function resolveMqttOptions(mqtt: unknown, tls: unknown): Promise<MqttOpti
   const options: MqttOptions = { ...(mqtt as MqttOptions | undefined) };
   const version = options.protocolVersion;
   if (version !== undefined && version !== 3 && version !== 4 && version !== 5) {
-    throw new OptionRangeError('opts.mqtt.protocolVersion', '3, 4 (MQTT 3.1.1) or 5', version);
+    throw new OptionRangeError(
+      'opts.mqtt.protocolVersion',
+      '3 (MQTT 3.1), 4 (MQTT 3.1.1) or 5',
+      version,
+    );
   }
   if (options.manualConnect === true) {
     throw new OptionRangeError(
@@ -126,13 +131,10 @@ async function resolveMqttOptions(mqtt: unknown, tls: unknown): Promise<MqttOpti
     );
   }
   if (tls === undefined) return options;
-  if (!isPlainObject(tls))
+  if (!isPlainObject(tls)) {
     throw new InvalidOptionError('opts.tls', 'an object with caFile, certFile or keyFile', tls);
-  checkKnownKeys(
-    tls,
-    TLS_FILES.map(([file]) => file),
-    'opts.tls',
-  );
+  }
+  checkKnownKeys(tls, TLS_FILE_KEYS, 'opts.tls');
   for (const [fileKey, mqttKey] of TLS_FILES) {
     const path = checkOptionalString(tls[fileKey], `opts.tls.${fileKey}`);
     if (path === undefined) continue;

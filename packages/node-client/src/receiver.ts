@@ -122,13 +122,13 @@ function receiveOrThrow(
 function parseEnvelopeHeader(payload: Uint8Array): EnvelopeHeader {
   const first = payload[0];
   // NOTE: this client treats a first byte of 0x00 or from 0x20 up as "not an envelope", and
-  // 0x02 to 0x1f as a later envelope version (UnsupportedVersionError). Text, JSON and most
-  // binary encodings start at 0x20 or above; the envelope versions are small integers.
+  // 0x02 to 0x1f as a later envelope version (UnsupportedVersionError). Text and JSON start at
+  // 0x20 or above, while envelope versions are small integers. The envelope spec itself reports
+  // every version byte other than 0x01 as ERR_UNSUPPORTED_VERSION.
   if (first === undefined || first === 0x00 || first >= 0x20) {
+    // The message leaves out the byte itself, because it is a byte of someone's payload.
     throw new EnvelopeFormatError(
-      `Payload of ${payload.length} bytes is not an mqtt-e2ee envelope (first byte ${
-        first === undefined ? 'missing' : `0x${first.toString(16).padStart(2, '0')}`
-      }); the publisher may be sending without encryption.`,
+      `Payload of ${payload.length} bytes is not an mqtt-e2ee envelope, because its first byte is not an envelope version; the publisher may be sending without encryption.`,
     );
   }
   return parseHeader(payload);

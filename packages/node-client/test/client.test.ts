@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateKeyPair, keyIdHex } from '@mqtt-e2ee/envelope';
+import { nodeProvider } from '@mqtt-e2ee/envelope/node';
 import { PeerDirectory, publicKeyText, secretKeyText } from '@mqtt-e2ee/key-exchange';
 import { writeIdentityFiles } from '@mqtt-e2ee/key-exchange/fs';
 import { freePort, startAedes, type RunningAedes } from '@mqtt-e2ee/testkit';
@@ -132,6 +133,19 @@ describe('senders', () => {
     peers.addPeer(publicKeyText(alice), 'alice');
     await sender.publish(topic, 'after', { to: bob.publicKey, qos: 1 });
     expect(Buffer.from((await inbox.message(topic)).payload).toString()).toBe('after');
+  });
+});
+
+describe('crypto providers', () => {
+  it('node:crypto provider interoperates with noble', async () => {
+    const topic = `${uniquePrefix('provider')}/t`;
+    const sender = await open({ identity: alice, provider: nodeProvider });
+    const receiver = await open({ identity: bob, peers: [alice.publicKey] });
+    const inbox = new Inbox(receiver);
+    await receiver.subscribe(topic, { qos: 1 });
+    await sender.publish(topic, 'sealed by node:crypto', { to: bob.publicKey, qos: 1 });
+    const message = await inbox.message(topic);
+    expect(Buffer.from(message.payload).toString()).toBe('sealed by node:crypto');
   });
 });
 

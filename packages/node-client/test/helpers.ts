@@ -32,8 +32,8 @@ export const aedesSetup: BrokerSetup = {
 };
 
 /**
- * The Mosquitto already running on 127.0.0.1:1883. When it is unreachable the suite is skipped,
- * unless REQUIRE_MOSQUITTO=1, which turns the missing broker into a failure.
+ * Checks for the Mosquitto already running on 127.0.0.1:1883. When it is unreachable the suite is
+ * skipped, unless REQUIRE_MOSQUITTO=1, which turns the missing broker into a failure.
  */
 export async function realMosquittoSetup(): Promise<BrokerSetup> {
   const up = await reachable(realMosquittoUrl, 1000);

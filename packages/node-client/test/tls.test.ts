@@ -139,7 +139,7 @@ describe.skipIf(mosquittoSkip !== undefined)(
       expect(text).toBe('over TLS');
     });
 
-    it('client without certificate refused', async () => {
+    it('client without certificate rejected', async () => {
       const error = await connectE2ee(broker.url, {
         identity: alice,
         tls: { caFile: files.caFile },
@@ -150,7 +150,7 @@ describe.skipIf(mosquittoSkip !== undefined)(
       expect((error as ConnectError).cause).toBeDefined();
     });
 
-    it('certificate from other CA refused', async () => {
+    it('certificate from other CA rejected', async () => {
       const { otherClientCertFile, otherClientKeyFile } = files;
       if (otherClientCertFile === undefined || otherClientKeyFile === undefined) {
         throw new Error('the testkit PKI has no client of the other CA');
@@ -158,7 +158,8 @@ describe.skipIf(mosquittoSkip !== undefined)(
       const error = await connectE2ee(broker.url, {
         identity: alice,
         tls: { caFile: files.caFile, certFile: otherClientCertFile, keyFile: otherClientKeyFile },
-        // The default reconnectPeriod stays on: a failed first connection must still reject.
+        // The default reconnectPeriod stays on, because the first failure must reject even
+        // when MQTT.js would retry.
         mqtt: { connectTimeout: 5000 },
       }).catch((caught: unknown) => caught);
       expect(error).toBeInstanceOf(ConnectError);
