@@ -88,6 +88,8 @@ export interface ClientParts {
   identity: KeyPair;
   sealer: EnvelopeSealer;
   opener: EnvelopeOpener;
+  /** The same peer lookup the opener uses. */
+  resolveSender: (keyId: Uint8Array) => Uint8Array[];
   keys: KeyCodec;
 }
 
@@ -121,6 +123,7 @@ export class E2eeClient extends EventEmitter<E2eeClientEvents> {
     this.#keys = parts.keys;
     this.#receiver = {
       opener: parts.opener,
+      resolveSender: parts.resolveSender,
       subscriptions: this.#subscriptions,
       encodePublicKey: parts.keys.encodePublicKey,
     };
@@ -160,7 +163,10 @@ export class E2eeClient extends EventEmitter<E2eeClientEvents> {
   /**
    * Subscribes to one or more topic filters and resolves with the grants from the SUBACK. The
    * `from` option applies to messages on these filters from now on, also to retained messages
-   * that arrive before the SUBACK. Rejects with SubscribeError when the broker rejects a filter.
+   * that arrive before the SUBACK, and replaces the list of an earlier subscribe to the same
+   * filter. Rejects with SubscribeError when the broker rejects a filter. MQTT.js 5 sends no
+   * SUBSCRIBE for a filter already subscribed at the same or a higher QoS, so such a filter has
+   * no grant in the result.
    */
   async subscribe(
     topics: string | readonly string[],

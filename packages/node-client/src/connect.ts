@@ -53,11 +53,14 @@ function createClient(
   if (resolved.maxMessagesPerSession !== undefined) {
     sealerOptions.maxMessagesPerSession = resolved.maxMessagesPerSession;
   }
-  if (resolved.maxSessionAgeMs !== undefined)
+  if (resolved.maxSessionAgeMs !== undefined) {
     sealerOptions.maxSessionAgeMs = resolved.maxSessionAgeMs;
+  }
   if (resolved.replayWindow !== undefined) openerOptions.replayWindow = resolved.replayWindow;
+
   const sealer = new EnvelopeSealer(sealerOptions);
   const opener = new EnvelopeOpener(openerOptions);
+
   let mqtt: MqttClient;
   try {
     mqtt = open();
@@ -67,7 +70,14 @@ function createClient(
   }
   // The E2eeClient attaches its message listener before the first CONNACK, so messages that a
   // persistent session delivers right after connecting are decrypted too.
-  return new E2eeClient({ mqtt, identity: resolved.identity, sealer, opener, keys: keyCodec });
+  return new E2eeClient({
+    mqtt,
+    identity: resolved.identity,
+    sealer,
+    opener,
+    resolveSender: openerOptions.resolveSender,
+    keys: keyCodec,
+  });
 }
 
 /** Resolves on the first CONNACK; rejects on the first error, or on close or end before it. */

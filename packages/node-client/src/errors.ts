@@ -149,8 +149,9 @@ export function describeValue(value: unknown): string {
 
 function describeString(value: string): string {
   if (value.startsWith('mqe2e-sk1-')) return 'secret key text (not shown)';
-  if (value.length > 60)
+  if (value.length > 60) {
     return `string of ${value.length} characters starting ${JSON.stringify(value.slice(0, 40))}`;
+  }
   return `string ${JSON.stringify(value)}`;
 }
 

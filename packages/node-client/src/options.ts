@@ -76,8 +76,9 @@ const TLS_FILES = [
 const TLS_FILE_KEYS = TLS_FILES.map(([fileKey]) => fileKey);
 
 export async function resolveOptions(opts: unknown): Promise<ResolvedOptions> {
-  if (!isPlainObject(opts))
+  if (!isPlainObject(opts)) {
     throw new InvalidOptionError('opts', "an object with at least 'identity'", opts);
+  }
   checkKnownKeys(opts, OPTION_KEYS, 'opts');
   const provider = checkProvider(opts['provider']);
   const resolved: ResolvedOptions = {

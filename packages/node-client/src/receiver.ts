@@ -4,13 +4,14 @@ import {
   E2eeError,
   EnvelopeFormatError,
   parseHeader,
+  UnknownSenderError,
   type EnvelopeHeader,
   type EnvelopeOpener,
 } from '@mqtt-e2ee/envelope';
 import type { IPublishPacket } from 'mqtt';
 import type { QoS } from './validate.js';
 import { MessageHandlingError, SenderNotAllowedError } from './errors.js';
-import { filterAllows, type SubscriptionRegistry } from './subscriptions.js';
+import { bytesEqual, filterAllows, type SubscriptionRegistry } from './subscriptions.js';
 
 /** A decrypted and authenticated message. */
 export interface E2eeMessage {
@@ -49,13 +50,15 @@ export type Outcome =
 
 export interface ReceiverParts {
   opener: EnvelopeOpener;
+  /** Candidate public keys of a sender key id from the peers option, looked up on every message. */
+  resolveSender: (keyId: Uint8Array) => Uint8Array[];
   subscriptions: SubscriptionRegistry;
   encodePublicKey: (publicKey: Uint8Array) => string;
 }
 
 /**
- * Classifies one incoming publish. Never throws: every failure, including one that is not an
- * E2eeError, comes back as an error outcome, so a bad message cannot break the connection.
+ * Classifies one incoming publish. Every failure, including one that is not an E2eeError, comes
+ * back as an error outcome instead of an exception, so a bad message cannot break the connection.
  */
 export function receive(
   parts: ReceiverParts,
@@ -86,19 +89,29 @@ function receiveOrThrow(
     };
     return { kind: 'skipped', skipped };
   }
+
   const allowed = parts.subscriptions.allowedSenders(topic);
   const senderKeyId = toHex(header.senderKeyId);
   // Senders outside the `from` lists are rejected before any X25519 or AEAD work is done.
   if (allowed !== 'any-peer' && !allowed.has(senderKeyId)) {
     throw new SenderNotAllowedError(senderKeyId);
   }
+
   const opened = parts.opener.open(topic, payload);
+  // The opener calls resolveSender only when a session starts, so this lookup makes a peer removed
+  // from a PeerDirectory lose its open sessions at once.
+  const candidates = parts.resolveSender(header.senderKeyId);
+  if (!candidates.some((key) => bytesEqual(key, opened.senderPublicKey))) {
+    throw new UnknownSenderError(opened.senderKeyId);
+  }
+
   if (
     allowed !== 'any-peer' &&
     !filterAllows(allowed, opened.senderKeyId, opened.senderPublicKey)
   ) {
     throw new SenderNotAllowedError(opened.senderKeyId);
   }
+
   const message: E2eeMessage = {
     topic,
     payload: opened.plaintext,

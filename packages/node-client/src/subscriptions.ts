@@ -52,7 +52,7 @@ export function filterAllows(filter: SenderFilter, keyId: string, publicKey: Uin
   return keys !== undefined && keys.some((key) => bytesEqual(key, publicKey));
 }
 
-function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;

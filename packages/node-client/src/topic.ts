@@ -33,8 +33,9 @@ export function checkTopicFilters(topics: unknown, option: string): string[] {
   }
   list.forEach((filter: unknown, index) => {
     const name = Array.isArray(topics) ? `${option}[${index}]` : option;
-    if (typeof filter !== 'string')
+    if (typeof filter !== 'string') {
       throw new InvalidOptionError(name, 'a topic filter string', filter);
+    }
     checkTopicText(filter, name);
     if (validateTopics([filter]) !== null) {
       throw new OptionRangeError(

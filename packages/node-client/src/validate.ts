@@ -23,8 +23,9 @@ export function checkOptionalObject(
 /** Checks a QoS level; undefined becomes 0. */
 export function checkQos(value: unknown, option: string): QoS {
   if (value === undefined) return 0;
-  if (typeof value !== 'number')
+  if (typeof value !== 'number') {
     throw new InvalidOptionError(option, 'a QoS level 0, 1 or 2', value);
+  }
   if (value !== 0 && value !== 1 && value !== 2) {
     throw new OptionRangeError(option, 'a QoS level 0, 1 or 2', value);
   }

@@ -121,6 +121,20 @@ describe('senders', () => {
     expect(inbox.messages).toHaveLength(1);
   });
 
+  it('resubscribe replaces from list', async () => {
+    const topic = `${uniquePrefix('refrom')}/t`;
+    const fromCarol = await open({ identity: carol });
+    const receiver = await open({ identity: bob, peers: [alice.publicKey, carol.publicKey] });
+    const inbox = new Inbox(receiver);
+    await receiver.subscribe(topic, { qos: 1, from: [alice.publicKey] });
+    await fromCarol.publish(topic, 'first', { to: bob.publicKey, qos: 1 });
+    expect((await inbox.error(topic)).code).toBe('ERR_SENDER_NOT_ALLOWED');
+    await receiver.subscribe(topic, { qos: 1, from: [carol.publicKey] });
+    await fromCarol.publish(topic, 'second', { to: bob.publicKey, qos: 1 });
+    expect(Buffer.from((await inbox.message(topic)).payload).toString()).toBe('second');
+    expect(inbox.errors).toHaveLength(1);
+  });
+
   it('PeerDirectory changes apply live', async () => {
     const topic = `${uniquePrefix('directory')}/t`;
     const peers = new PeerDirectory();
@@ -133,6 +147,12 @@ describe('senders', () => {
     peers.addPeer(publicKeyText(alice), 'alice');
     await sender.publish(topic, 'after', { to: bob.publicKey, qos: 1 });
     expect(Buffer.from((await inbox.message(topic)).payload).toString()).toBe('after');
+    // Removal applies to the session that is already open, too.
+    peers.removePeer(alice.publicKey);
+    await sender.publish(topic, 'removed', { to: bob.publicKey, qos: 1 });
+    await expect.poll(() => inbox.errors.length).toBe(2);
+    expect(inbox.errors[1]?.code).toBe('ERR_UNKNOWN_SENDER');
+    expect(inbox.messages).toHaveLength(1);
   });
 });
 
