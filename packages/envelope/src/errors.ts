@@ -102,18 +102,79 @@ export class DecryptionError extends E2eeError {
   }
 }
 
-/** The sequence number was already accepted in this session, or is older than the replay window. */
+/** Why a ReplayError was raised. */
+export type ReplayReason = 'duplicate' | 'too old';
+
+/**
+ * The sequence number is older than the replay window of its session, so the receiver cannot
+ * tell whether it was already accepted. The subclass DuplicateMessageError reports an exact copy
+ * of an accepted message.
+ */
 export class ReplayError extends E2eeError {
   /** Rejected sequence number. */
   readonly seq: bigint;
+  /** 'too old' for ReplayError itself, 'duplicate' for DuplicateMessageError. */
+  readonly reason: ReplayReason;
 
-  constructor(seq: bigint, reason: 'duplicate' | 'too old', options?: E2eeErrorOptions) {
+  constructor(seq: bigint, reason: ReplayReason, options?: E2eeErrorOptions) {
     const detail =
       reason === 'duplicate'
         ? 'was already accepted in this session'
         : 'is older than the replay window of this session';
-    super('ERR_REPLAY', `Replayed message rejected: sequence number ${seq} ${detail}.`, options);
+    const duplicateClass =
+      new.target === DuplicateMessageError || new.target.prototype instanceof DuplicateMessageError;
+    const code = reason === 'duplicate' && duplicateClass ? 'ERR_DUPLICATE' : 'ERR_REPLAY';
+    super(code, `Replayed message rejected: sequence number ${seq} ${detail}.`, options);
     this.seq = seq;
+    this.reason = reason;
+  }
+}
+
+/**
+ * An authenticated exact copy of a message that was already accepted in its session, as MQTT
+ * itself produces with QoS 1 redelivery, overlapping subscriptions and retained messages. Drop it
+ * and count it; it is not an attack. It extends ReplayError so that existing handlers still
+ * catch it.
+ */
+export class DuplicateMessageError extends ReplayError {
+  /** Session id of the duplicate, hex of the first 8 bytes of SHA-256(enc). */
+  readonly sessionId: string;
+
+  constructor(seq: bigint, sessionId: string, options?: E2eeErrorOptions) {
+    super(seq, 'duplicate', options);
+    this.sessionId = sessionId;
+  }
+}
+
+/** The envelope or the plaintext to seal is larger than the configured maximum. */
+export class PayloadTooLargeError extends E2eeError {
+  /** Size that was rejected, in bytes. */
+  readonly size: number;
+  /** Configured maximum, in bytes. */
+  readonly limit: number;
+
+  constructor(what: 'envelope' | 'sealed envelope', size: number, limit: number, options?: E2eeErrorOptions) {
+    super(
+      'ERR_TOO_LARGE',
+      `The ${what} of ${size} bytes exceeds the maximum of ${limit} bytes: raise maxEnvelopeBytes or send less data.`,
+      options,
+    );
+    this.size = size;
+    this.limit = limit;
+  }
+}
+
+/**
+ * An authenticated envelope has the padding flag set but its plaintext does not end in a valid
+ * padding (a 0x80 byte followed only by zero bytes). Only the authenticated sender can cause this.
+ */
+export class PaddingError extends E2eeError {
+  constructor(options?: E2eeErrorOptions) {
+    super(
+      'ERR_PADDING',
+      'Invalid padding: the padding flag is set but the plaintext does not end in 0x80 followed by zero bytes; the sender must pad as spec/envelope-v1.md describes.',
+      options,
+    );
   }
 }
 
@@ -123,6 +184,28 @@ export class InvalidKeyError extends E2eeError {
     super('ERR_INVALID_KEY', message, options);
   }
 }
+
+/**
+ * Every error code of the envelope layer, as listed in the error registry of spec/envelope-v1.md.
+ * ERR_INVALID_ARGUMENT is the conformance name of a TypeError or RangeError from an input check.
+ */
+export const ERROR_CODES = Object.freeze([
+  'ERR_ENVELOPE_FORMAT',
+  'ERR_UNSUPPORTED_VERSION',
+  'ERR_UNSUPPORTED_SUITE',
+  'ERR_TOO_LARGE',
+  'ERR_NOT_FOR_RECIPIENT',
+  'ERR_UNKNOWN_SENDER',
+  'ERR_DECRYPT',
+  'ERR_DUPLICATE',
+  'ERR_REPLAY',
+  'ERR_PADDING',
+  'ERR_INVALID_KEY',
+  'ERR_INVALID_ARGUMENT',
+] as const);
+
+/** One of ERROR_CODES. */
+export type ErrorCode = (typeof ERROR_CODES)[number];
 
 function hexByte(value: number): string {
   return value.toString(16).padStart(2, '0');

@@ -52,6 +52,18 @@ export class LruMap<K, V> {
     }
   }
 
+  delete(key: K): boolean {
+    return this.#map.delete(key);
+  }
+
+  keys(): IterableIterator<K> {
+    return this.#map.keys();
+  }
+
+  entries(): IterableIterator<[K, V]> {
+    return this.#map.entries();
+  }
+
   clear(): void {
     this.#map.clear();
   }

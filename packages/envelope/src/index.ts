@@ -12,7 +12,13 @@ export {
   NotForRecipientError,
   DecryptionError,
   ReplayError,
+  DuplicateMessageError,
+  PayloadTooLargeError,
+  PaddingError,
   InvalidKeyError,
+  ERROR_CODES,
+  type ErrorCode,
+  type ReplayReason,
   type E2eeErrorOptions,
 } from './errors.js';
 export {
@@ -26,7 +32,15 @@ export {
 } from './provider.js';
 export { nobleProvider } from './providers/noble.js';
 export type { KeyPair, Encapsulation, EncapOptions } from './dhkem.js';
-export { generateKeyPair, keyPairFromSecretKey, deriveKeyPair, keyId, keyIdHex, KEY_ID_LENGTH } from './keys.js';
+export {
+  generateKeyPair,
+  keyPairFromSecretKey,
+  deriveKeyPair,
+  keyId,
+  keyIdHex,
+  isCanonicalPublicKey,
+  KEY_ID_LENGTH,
+} from './keys.js';
 export {
   setupBaseS,
   setupBaseR,
@@ -54,8 +68,21 @@ export {
   HEADER_LENGTH,
   MIN_ENVELOPE_LENGTH,
   MAX_TOPIC_BYTES,
+  MAX_ENVELOPE_BYTES,
+  MAX_VERSION_BYTE,
+  FLAG_PADDED,
+  RESERVED_FLAGS,
+  classifyPayload,
+  type PayloadKind,
   type EnvelopeHeader,
 } from './wire.js';
+export { canonicalTopic, compileTopicMap, type TopicMapping, type TopicMap } from './topic.js';
+export {
+  DEFAULT_PADDING_BUCKETS,
+  PADDING_MARKER,
+  paddedLength,
+  type PaddingOption,
+} from './padding.js';
 export {
   EnvelopeSealer,
   DEFAULT_MAX_MESSAGES_PER_SESSION,
@@ -68,5 +95,18 @@ export {
   DEFAULT_MAX_RECEIVER_SESSIONS,
   type EnvelopeOpenerOptions,
   type OpenedMessage,
+  type OpenerStats,
 } from './opener.js';
-export { ReplayWindow, DEFAULT_REPLAY_WINDOW, MAX_REPLAY_WINDOW } from './replay.js';
+export {
+  ReplayWindow,
+  DEFAULT_REPLAY_WINDOW,
+  MAX_REPLAY_WINDOW,
+  type ReplaySnapshot,
+  type ReplayStatus,
+} from './replay.js';
+export {
+  MemoryReplayStore,
+  DEFAULT_MAX_STORED_SESSIONS,
+  type ReplayStore,
+  type MemoryReplayStoreOptions,
+} from './replay-store.js';

@@ -1,5 +1,6 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { checkBytes, concat, toHex, utf8 } from './bytes.js';
+import { InvalidKeyError } from './errors.js';
 import { deriveKeyPair as deriveWith, type KeyPair } from './dhkem.js';
 import { nobleProvider } from './providers/noble.js';
 import { X25519_KEY_LENGTH, type CryptoProvider } from './provider.js';
@@ -35,4 +36,31 @@ export function keyId(publicKey: Uint8Array): Uint8Array {
 /** Computes the key id as 16 lowercase hex characters. */
 export function keyIdHex(publicKey: Uint8Array): string {
   return toHex(keyId(publicKey));
+}
+
+/** The field prime of Curve25519, p = 2^255 - 19 (RFC 7748 section 4.1). */
+const CURVE25519_P = (1n << 255n) - 19n;
+
+/**
+ * Returns true when `encoded` is the canonical encoding of an X25519 u-coordinate: 32 bytes that
+ * read as a little-endian integer below p = 2^255 - 19, which also means that bit 255 is clear.
+ * X25519 itself masks bit 255 and reduces larger values (RFC 7748 section 5), but envelope v1
+ * rejects such encodings of public keys and enc, because no honest key ever has one.
+ */
+export function isCanonicalPublicKey(encoded: Uint8Array): boolean {
+  checkBytes(encoded, 'public key', X25519_KEY_LENGTH);
+  let value = 0n;
+  for (let i = encoded.length - 1; i >= 0; i--) value = (value << 8n) | BigInt(encoded[i] as number);
+  return value < CURVE25519_P;
+}
+
+/** Checks length and canonical encoding of a static public key, raising InvalidKeyError for the latter. */
+export function checkPublicKey(publicKey: unknown, field: string): Uint8Array {
+  const key = checkBytes(publicKey, field, X25519_KEY_LENGTH);
+  if (!isCanonicalPublicKey(key)) {
+    throw new InvalidKeyError(
+      `${field} is not a canonical X25519 public key (it must be a little-endian integer below 2^255 - 19): check the key source.`,
+    );
+  }
+  return key;
 }

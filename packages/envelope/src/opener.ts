@@ -1,22 +1,30 @@
-import { checkBytes, checkInteger, checkString, equalBytes, toHex } from './bytes.js';
+import { checkBytes, checkInteger, equalBytes, toHex } from './bytes.js';
 import type { KeyPair } from './dhkem.js';
 import {
   DecryptionError,
+  DuplicateMessageError,
   E2eeError,
   NotForRecipientError,
+  PayloadTooLargeError,
+  ReplayError,
   UnknownSenderError,
 } from './errors.js';
 import { setupAuthR, type HpkeContext } from './hpke.js';
 import { checkKeyPair, LruMap } from './identity.js';
-import { keyId } from './keys.js';
+import { checkPublicKey, keyId } from './keys.js';
+import { unpad } from './padding.js';
 import { nobleProvider } from './providers/noble.js';
-import { X25519_KEY_LENGTH, type CryptoProvider } from './provider.js';
+import type { CryptoProvider } from './provider.js';
 import { DEFAULT_REPLAY_WINDOW, ReplayWindow } from './replay.js';
+import { MemoryReplayStore, type ReplayStore } from './replay-store.js';
+import { canonicalTopic, compileTopicMap, encodeTopicName, type TopicMap, type TopicMapping } from './topic.js';
 import {
   buildAad,
   DIRECT_INFO,
-  encodeTopic,
+  FLAG_PADDED,
   HEADER_LENGTH,
+  MAX_ENVELOPE_BYTES,
+  MIN_ENVELOPE_LENGTH,
   parseHeader,
   sessionIdHex,
   type EnvelopeHeader,
@@ -37,6 +45,26 @@ export interface EnvelopeOpenerOptions {
   replayWindow?: number;
   /** Maximum number of cached sessions. Beyond it the least recently used one is dropped. Default 1024. */
   maxSessions?: number;
+  /**
+   * Storage of replay windows. The opener saves a session's window after every accepted message
+   * and loads it when the session is not cached, so old messages stay rejected after the cache
+   * dropped the session or, with a persistent store, after a restart. Default: a MemoryReplayStore.
+   */
+  replayStore?: ReplayStore;
+  /** Prefix rewrites applied to the received topic before it is bound into the AAD, for bridged deployments. */
+  topicMap?: readonly TopicMapping[];
+  /** Largest envelope accepted, in bytes. Default and maximum 268435455, the MQTT limit. */
+  maxEnvelopeBytes?: number;
+}
+
+/** Counters of an opener since it was created. */
+export interface OpenerStats {
+  /** Messages authenticated and delivered. */
+  accepted: number;
+  /** Authenticated exact copies of accepted messages, dropped (ERR_DUPLICATE). */
+  duplicates: number;
+  /** Messages older than the replay window, rejected (ERR_REPLAY). */
+  replays: number;
 }
 
 /** A decrypted and authenticated message. */
@@ -52,6 +80,10 @@ export interface OpenedMessage {
   seq: bigint;
   /** Hex of the first 8 bytes of SHA-256(enc). */
   sessionId: string;
+  /** Topic name bound into the AAD: the received topic after the topicMap rewrite. */
+  boundTopic: string;
+  /** True when the sender padded the plaintext; the padding is already removed. */
+  padded: boolean;
 }
 
 interface ReceiverSession {
@@ -79,6 +111,10 @@ export class EnvelopeOpener {
   readonly #provider: CryptoProvider;
   readonly #replayWindow: number;
   readonly #sessions: LruMap<string, ReceiverSession>;
+  readonly #store: ReplayStore;
+  readonly #topicMap: TopicMap;
+  readonly #maxEnvelopeBytes: number;
+  readonly #stats: OpenerStats = { accepted: 0, duplicates: 0, replays: 0 };
 
   constructor(options: EnvelopeOpenerOptions) {
     this.#provider = options.provider ?? nobleProvider;
@@ -98,6 +134,18 @@ export class EnvelopeOpener {
     new ReplayWindow(this.#replayWindow);
     const maxSessions = options.maxSessions ?? DEFAULT_MAX_RECEIVER_SESSIONS;
     this.#sessions = new LruMap(checkInteger(maxSessions, 'maxSessions', 1, Number.MAX_SAFE_INTEGER));
+    this.#store = options.replayStore ?? new MemoryReplayStore();
+    if (typeof this.#store.load !== 'function' || typeof this.#store.save !== 'function') {
+      throw new TypeError('replayStore must have load(sessionKey) and save(sessionKey, snapshot) methods');
+    }
+    this.#topicMap = compileTopicMap(options.topicMap ?? [], 'topicMap');
+    const maxBytes = options.maxEnvelopeBytes ?? MAX_ENVELOPE_BYTES;
+    this.#maxEnvelopeBytes = checkInteger(maxBytes, 'maxEnvelopeBytes', MIN_ENVELOPE_LENGTH, MAX_ENVELOPE_BYTES);
+  }
+
+  /** Copy of the counters of accepted, duplicate and replayed messages. */
+  get stats(): OpenerStats {
+    return { ...this.#stats };
   }
 
   /** Returns true when the envelope has a valid v1 header addressed to one of the identities. */
@@ -113,27 +161,67 @@ export class EnvelopeOpener {
   }
 
   /**
-   * Authenticates and decrypts an envelope received on `topic`. The steps and their errors follow
-   * spec/envelope-v1.md, "Receiver processing".
+   * Authenticates and decrypts an envelope received on `topic`, the topic name of the PUBLISH
+   * with any MQTT 5 topic alias already resolved. The steps and their errors follow
+   * spec/envelope-v1.md, "Receiver processing". An authenticated copy of an accepted message
+   * raises DuplicateMessageError ('ERR_DUPLICATE'), which the caller drops without alarm.
    */
   open(topic: string, envelope: Uint8Array): OpenedMessage {
-    checkString(topic, 'topic');
+    encodeTopicName(topic, 'topic');
+    const boundTopic = canonicalTopic(topic, this.#topicMap);
+    const topicBytes = encodeTopicName(boundTopic, 'topic after topicMap');
+    checkBytes(envelope, 'envelope');
+    if (envelope.length > this.#maxEnvelopeBytes) {
+      throw new PayloadTooLargeError('envelope', envelope.length, this.#maxEnvelopeBytes);
+    }
     const header = parseHeader(envelope);
-    const topicBytes = encodeTopic(topic);
     const aad = buildAad(envelope, topicBytes);
     const ciphertext = envelope.subarray(HEADER_LENGTH);
-    const cacheKey = `${toHex(header.senderKeyId)}:${toHex(header.recipientKeyId)}:${toHex(header.enc)}`;
+    const sessionKey = `${toHex(header.senderKeyId)}:${toHex(header.recipientKeyId)}:${toHex(header.enc)}`;
 
-    const cached = this.#sessions.get(cacheKey);
-    if (cached !== undefined) {
-      // The replay check runs before decryption, but the seq is recorded only after the tag
-      // verified, so a forged message cannot mark a sequence number as seen.
-      cached.window.check(header.seq);
-      const plaintext = cached.context.open(aad, ciphertext, header.seq);
-      cached.window.accept(header.seq);
-      return this.#result(cached, plaintext, header.seq);
+    const cached = this.#sessions.get(sessionKey);
+    const window = cached?.window ?? this.#loadWindow(sessionKey);
+    if (window !== undefined && window.status(header.seq) === 'too old') {
+      // Rejected before any decryption: the window can no longer tell whether it was accepted.
+      this.#stats.replays++;
+      throw new ReplayError(header.seq, 'too old');
     }
+    let session: ReceiverSession;
+    let plaintext: Uint8Array;
+    if (cached !== undefined) {
+      session = cached;
+      plaintext = cached.context.open(aad, ciphertext, header.seq);
+    } else {
+      ({ session, plaintext } = this.#establish(header, aad, ciphertext, window ?? new ReplayWindow(this.#replayWindow)));
+      // The session enters the cache only after a message of it authenticated.
+      this.#sessions.set(sessionKey, session);
+    }
+    if (session.window.status(header.seq) === 'seen') {
+      this.#stats.duplicates++;
+      throw new DuplicateMessageError(header.seq, session.sessionId);
+    }
+    // The seq is recorded and saved before the plaintext leaves this method, so that a crash
+    // after delivery cannot let a copy of this message through later.
+    session.window.accept(header.seq);
+    this.#store.save(sessionKey, session.window.snapshot());
+    const padded = (header.flags & FLAG_PADDED) !== 0;
+    const message = padded ? unpad(plaintext) : plaintext;
+    this.#stats.accepted++;
+    return this.#result(session, message, header.seq, boundTopic, padded);
+  }
 
+  #loadWindow(sessionKey: string): ReplayWindow | undefined {
+    const snapshot = this.#store.load(sessionKey);
+    return snapshot === undefined ? undefined : ReplayWindow.restore(snapshot, this.#replayWindow);
+  }
+
+  /** Steps 6 to 8 of the receiver processing: find the identity and sender, then set up the session. */
+  #establish(
+    header: EnvelopeHeader,
+    aad: Uint8Array,
+    ciphertext: Uint8Array,
+    window: ReplayWindow,
+  ): { session: ReceiverSession; plaintext: Uint8Array } {
     const identities = this.#matchingIdentities(header.recipientKeyId);
     if (identities.length === 0) throw new NotForRecipientError(toHex(header.recipientKeyId));
     const senders = this.#candidateSenders(header.senderKeyId);
@@ -147,13 +235,9 @@ export class EnvelopeOpener {
           senderKeyId: toHex(header.senderKeyId),
           recipientKeyId: toHex(identity.keyId),
           sessionId: sessionIdHex(this.#provider.sha256, header.enc),
-          window: new ReplayWindow(this.#replayWindow),
+          window,
         };
-        session.window.accept(header.seq);
-        // NOTE: a session dropped from this cache loses its replay window, so its old messages
-        // would open again. spec/envelope-v1.md lists this limit.
-        this.#sessions.set(cacheKey, session);
-        return this.#result(session, opened.plaintext, header.seq);
+        return { session, plaintext: opened.plaintext };
       }
     }
     throw new DecryptionError();
@@ -171,7 +255,7 @@ export class EnvelopeOpener {
     // Only keys whose own key id matches the header can be the sender, because the key id in
     // the header is what the message claims about its origin.
     const candidates = resolved
-      .map((key, i) => checkBytes(key, `resolveSender result [${i}]`, X25519_KEY_LENGTH).slice())
+      .map((key, i) => checkPublicKey(key, `resolveSender result [${i}]`).slice())
       .filter((key) => equalBytes(keyId(key), senderKeyId));
     if (candidates.length === 0) throw new UnknownSenderError(toHex(senderKeyId));
     return candidates;
@@ -197,7 +281,13 @@ export class EnvelopeOpener {
     }
   }
 
-  #result(session: ReceiverSession, plaintext: Uint8Array, seq: bigint): OpenedMessage {
+  #result(
+    session: ReceiverSession,
+    plaintext: Uint8Array,
+    seq: bigint,
+    boundTopic: string,
+    padded: boolean,
+  ): OpenedMessage {
     return {
       plaintext,
       senderPublicKey: session.senderPublicKey.slice(),
@@ -205,6 +295,8 @@ export class EnvelopeOpener {
       recipientKeyId: session.recipientKeyId,
       seq,
       sessionId: session.sessionId,
+      boundTopic,
+      padded,
     };
   }
 }

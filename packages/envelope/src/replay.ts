@@ -1,10 +1,34 @@
-import { checkInteger } from './bytes.js';
+import { checkBytes, checkInteger } from './bytes.js';
 import { ReplayError } from './errors.js';
 
 /** Default number of sequence numbers tracked per session. */
 export const DEFAULT_REPLAY_WINDOW = 1024;
 /** Largest accepted replay window size. */
 export const MAX_REPLAY_WINDOW = 1 << 20;
+
+/** Result of ReplayWindow.status. */
+export type ReplayStatus = 'new' | 'seen' | 'too old';
+
+/**
+ * Persistable state of a replay window. Bit (seq mod size) of `bitmap`, least significant bit
+ * first within each byte, is set when seq was accepted, for seq in (top - size, top].
+ */
+export interface ReplaySnapshot {
+  /** Highest accepted sequence number, or -1n when none was accepted. */
+  top: bigint;
+  /** Window size in sequence numbers. */
+  size: number;
+  /** ceil(size / 8) bytes. */
+  bitmap: Uint8Array;
+}
+
+function checkSnapshot(snapshot: ReplaySnapshot): void {
+  checkInteger(snapshot.size, 'snapshot.size', 1, MAX_REPLAY_WINDOW);
+  if (typeof snapshot.top !== 'bigint' || snapshot.top < -1n || snapshot.top >= 1n << 64n) {
+    throw new RangeError(`snapshot.top must be a bigint from -1 to 2^64 - 1, got ${String(snapshot.top)}`);
+  }
+  checkBytes(snapshot.bitmap, 'snapshot.bitmap', Math.ceil(snapshot.size / 8));
+}
 
 /**
  * Sliding window of accepted sequence numbers, as in the IPsec anti-replay window (RFC 4303
@@ -21,11 +45,53 @@ export class ReplayWindow {
     this.#bits = new Uint8Array(Math.ceil(size / 8));
   }
 
+  /** Highest accepted sequence number, or -1n before the first one. */
+  get top(): bigint {
+    return this.#highest;
+  }
+
+  /**
+   * Classifies `seq` without changing the window: 'new' if it may be accepted, 'seen' if it was
+   * already accepted, 'too old' if it is `size` or more below the highest accepted one.
+   */
+  status(seq: bigint): ReplayStatus {
+    if (seq > this.#highest) return 'new';
+    if (this.#highest - seq >= BigInt(this.size)) return 'too old';
+    return this.#get(seq) ? 'seen' : 'new';
+  }
+
   /** Raises ReplayError if `seq` was already accepted or is older than the window. */
   check(seq: bigint): void {
-    if (seq > this.#highest) return;
-    if (this.#highest - seq >= BigInt(this.size)) throw new ReplayError(seq, 'too old');
-    if (this.#get(seq)) throw new ReplayError(seq, 'duplicate');
+    const status = this.status(seq);
+    if (status === 'too old') throw new ReplayError(seq, 'too old');
+    if (status === 'seen') throw new ReplayError(seq, 'duplicate');
+  }
+
+  /** Returns a copy of the state for a ReplayStore. */
+  snapshot(): ReplaySnapshot {
+    return { top: this.#highest, size: this.size, bitmap: this.#bits.slice() };
+  }
+
+  /**
+   * Rebuilds a window of `size` from a snapshot. With a different size, the accepted sequence
+   * numbers still inside the new window are carried over.
+   */
+  static restore(snapshot: ReplaySnapshot, size: number = snapshot.size): ReplayWindow {
+    const window = new ReplayWindow(size);
+    checkSnapshot(snapshot);
+    window.#highest = snapshot.top;
+    if (snapshot.size === size) {
+      window.#bits.set(snapshot.bitmap);
+      return window;
+    }
+    const old = new ReplayWindow(snapshot.size);
+    old.#highest = snapshot.top;
+    old.#bits.set(snapshot.bitmap);
+    const span = BigInt(Math.min(size, snapshot.size));
+    for (let seq = snapshot.top; seq >= 0n && snapshot.top - seq < span; seq--) {
+      if (old.#get(seq)) window.#set(seq);
+    }
+    return window;
   }
 
   /** Records `seq` as accepted. Call it only after the message authenticated. */

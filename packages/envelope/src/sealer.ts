@@ -1,11 +1,22 @@
-import { checkBytes, checkInteger, checkString, concat, toHex } from './bytes.js';
+import { checkBytes, checkInteger, concat, toHex } from './bytes.js';
 import type { KeyPair } from './dhkem.js';
+import { PayloadTooLargeError } from './errors.js';
 import { setupAuthS, type HpkeContext } from './hpke.js';
 import { checkKeyPair, LruMap } from './identity.js';
-import { keyId } from './keys.js';
+import { checkPublicKey, keyId } from './keys.js';
+import { pad, paddedLength, resolvePadding, type PaddingOption } from './padding.js';
 import { nobleProvider } from './providers/noble.js';
-import { X25519_KEY_LENGTH, type CryptoProvider } from './provider.js';
-import { buildAad, DIRECT_INFO, encodeHeader, encodeTopic } from './wire.js';
+import { AEAD_TAG_LENGTH, type CryptoProvider } from './provider.js';
+import { canonicalTopic, compileTopicMap, encodeTopicName, type TopicMap, type TopicMapping } from './topic.js';
+import {
+  buildAad,
+  DIRECT_INFO,
+  encodeHeader,
+  FLAG_PADDED,
+  HEADER_LENGTH,
+  MAX_ENVELOPE_BYTES,
+  type HeaderFields,
+} from './wire.js';
 
 /** Default number of messages a sender seals in one session before it opens a new one. */
 export const DEFAULT_MAX_MESSAGES_PER_SESSION = 65536;
@@ -28,6 +39,54 @@ export interface EnvelopeSealerOptions {
   maxSessions?: number;
   /** Clock in milliseconds. Defaults to Date.now. */
   now?: () => number;
+  /**
+   * Length padding: 'none' (default), 'buckets' for DEFAULT_PADDING_BUCKETS, or a strictly
+   * increasing list of bucket sizes in bytes.
+   */
+  padding?: PaddingOption;
+  /** Prefix rewrites applied to the topic before it is bound into the AAD, for bridged deployments. */
+  topicMap?: readonly TopicMapping[];
+  /** Largest envelope to produce, in bytes. Default and maximum 268435455, the MQTT limit. */
+  maxEnvelopeBytes?: number;
+}
+
+/** Sealing parameters shared by EnvelopeSealer and the deterministic sealer of '@mqtt-e2ee/envelope/testing'. */
+export interface SealParameters {
+  /** Bucket list, or undefined for no padding. */
+  buckets: readonly number[] | undefined;
+  maxEnvelopeBytes: number;
+}
+
+/** Returns the length of the envelope that sealing `plaintextLength` bytes produces. */
+export function envelopeLength(plaintextLength: number, buckets: readonly number[] | undefined): number {
+  const sealed = buckets === undefined ? plaintextLength : paddedLength(plaintextLength, buckets);
+  return HEADER_LENGTH + sealed + AEAD_TAG_LENGTH;
+}
+
+/** Raises PayloadTooLargeError unless a plaintext of `length` bytes fits in the envelope limit. */
+export function checkSealSize(length: number, parameters: SealParameters): void {
+  const size = envelopeLength(length, parameters.buckets);
+  if (size > parameters.maxEnvelopeBytes) {
+    throw new PayloadTooLargeError('sealed envelope', size, parameters.maxEnvelopeBytes);
+  }
+}
+
+/**
+ * Seals one message in an open session: header, optional padding, AAD over header and topic,
+ * and ContextS.Seal at the explicit seq (spec/envelope-v1.md, "Sender processing").
+ */
+export function sealWithContext(
+  context: HpkeContext,
+  fields: HeaderFields,
+  topicBytes: Uint8Array,
+  plaintext: Uint8Array,
+  buckets: readonly number[] | undefined,
+): Uint8Array {
+  const flags = (fields.flags ?? 0) | (buckets === undefined ? 0 : FLAG_PADDED);
+  const header = encodeHeader({ ...fields, flags });
+  const body = buckets === undefined ? plaintext : pad(plaintext, buckets);
+  const ciphertext = context.seal(buildAad(header, topicBytes), body, fields.seq);
+  return concat(header, ciphertext);
 }
 
 interface SenderSession {
@@ -50,6 +109,8 @@ export class EnvelopeSealer {
   readonly #maxAgeMs: number;
   readonly #now: () => number;
   readonly #sessions: LruMap<string, SenderSession>;
+  readonly #parameters: SealParameters;
+  readonly #topicMap: TopicMap;
 
   constructor(options: EnvelopeSealerOptions) {
     this.#provider = options.provider ?? nobleProvider;
@@ -62,6 +123,12 @@ export class EnvelopeSealer {
     const maxSessions = options.maxSessions ?? DEFAULT_MAX_SENDER_SESSIONS;
     this.#sessions = new LruMap(checkInteger(maxSessions, 'maxSessions', 1, Number.MAX_SAFE_INTEGER));
     this.#now = options.now ?? Date.now;
+    this.#topicMap = compileTopicMap(options.topicMap ?? [], 'topicMap');
+    const maxEnvelopeBytes = options.maxEnvelopeBytes ?? MAX_ENVELOPE_BYTES;
+    this.#parameters = {
+      buckets: resolvePadding(options.padding, 'padding'),
+      maxEnvelopeBytes: checkInteger(maxEnvelopeBytes, 'maxEnvelopeBytes', HEADER_LENGTH + AEAD_TAG_LENGTH, MAX_ENVELOPE_BYTES),
+    };
   }
 
   /** The sender's public key. */
@@ -70,25 +137,20 @@ export class EnvelopeSealer {
   }
 
   /**
-   * Seals `plaintext` for `recipientPublicKey`, bound to `topic`. Only the visible bytes of a
-   * Uint8Array view are sealed. Raises InvalidKeyError for a low-order recipient key.
+   * Seals `plaintext` for `recipientPublicKey`, bound to `topic` after the topicMap rewrite. Only
+   * the visible bytes of a Uint8Array view are sealed. Raises InvalidKeyError for a low-order or
+   * non-canonical recipient key and PayloadTooLargeError above maxEnvelopeBytes.
    */
   seal(topic: string, plaintext: Uint8Array, recipientPublicKey: Uint8Array): Uint8Array {
-    checkString(topic, 'topic');
+    const topicBytes = encodeTopicName(canonicalTopic(encodeAndReturn(topic), this.#topicMap), 'topic after topicMap');
     checkBytes(plaintext, 'plaintext');
-    checkBytes(recipientPublicKey, 'recipientPublicKey', X25519_KEY_LENGTH);
-    const topicBytes = encodeTopic(topic);
+    checkPublicKey(recipientPublicKey, 'recipientPublicKey');
+    checkSealSize(plaintext.length, this.#parameters);
     const session = this.#sessionFor(recipientPublicKey);
     const seq = session.nextSeq;
     session.nextSeq = seq + 1n;
-    const header = encodeHeader({
-      senderKeyId: this.#senderKeyId,
-      recipientKeyId: session.recipientKeyId,
-      enc: session.enc,
-      seq,
-    });
-    const ciphertext = session.context.seal(buildAad(header, topicBytes), plaintext, seq);
-    return concat(header, ciphertext);
+    const fields = { senderKeyId: this.#senderKeyId, recipientKeyId: session.recipientKeyId, enc: session.enc, seq };
+    return sealWithContext(session.context, fields, topicBytes, plaintext, this.#parameters.buckets);
   }
 
   /** Drops every session, so the next message to each recipient starts a new one. */
@@ -117,4 +179,10 @@ export class EnvelopeSealer {
   #expired(session: SenderSession): boolean {
     return session.nextSeq >= this.#maxMessages || this.#now() - session.createdAt >= this.#maxAgeMs;
   }
+}
+
+/** Checks the caller's topic name before the mapping, so that errors name the original value. */
+function encodeAndReturn(topic: string): string {
+  encodeTopicName(topic, 'topic');
+  return topic;
 }

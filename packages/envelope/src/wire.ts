@@ -5,8 +5,9 @@ import {
   UnsupportedSuiteError,
   UnsupportedVersionError,
 } from './errors.js';
-import { KEY_ID_LENGTH } from './keys.js';
+import { isCanonicalPublicKey, KEY_ID_LENGTH } from './keys.js';
 import { AEAD_TAG_LENGTH, X25519_KEY_LENGTH } from './provider.js';
+import { encodeTopicName } from './topic.js';
 
 export const ENVELOPE_VERSION = 0x01;
 /** Suite 0x01: HPKE KEM 0x0020, KDF 0x0001, AEAD 0x0003. */
@@ -17,10 +18,20 @@ export const TYPE_DIRECT = 0x01;
 export const HEADER_LENGTH = 60;
 /** Smallest valid envelope: a header and a tag over an empty plaintext. */
 export const MIN_ENVELOPE_LENGTH = HEADER_LENGTH + AEAD_TAG_LENGTH;
+/** Flags bit 0: the plaintext carries padding (spec/envelope-v1.md, "Padding"). */
+export const FLAG_PADDED = 0x01;
+/** Flag bits that version 1 does not define. A receiver rejects an envelope with any of them set. */
+export const RESERVED_FLAGS = 0xfe;
+/** Highest first byte that denotes an envelope version. Payloads starting with 0x00 or 0x20 and above are not envelopes. */
+export const MAX_VERSION_BYTE = 0x1f;
+/**
+ * Largest envelope in bytes: 268,435,455, the largest MQTT Remaining Length (MQTT 5.0 section
+ * 1.5.5), so no MQTT packet can carry a longer payload.
+ */
+export const MAX_ENVELOPE_BYTES = 268_435_455;
 /** HPKE info string of direct envelopes. */
 export const DIRECT_INFO = utf8('mqtt-e2ee/v1 direct');
-/** Largest topic length in UTF-8 bytes, because the AAD stores it as a uint16. */
-export const MAX_TOPIC_BYTES = 0xffff;
+export { MAX_TOPIC_BYTES } from './topic.js';
 
 const OFFSET_SENDER_ID = 4;
 const OFFSET_RECIPIENT_ID = 12;
@@ -41,6 +52,8 @@ export interface EnvelopeHeader {
 
 /** Header fields chosen by the sealer. */
 export interface HeaderFields {
+  /** Flags byte. Default 0x00. */
+  flags?: number;
   senderKeyId: Uint8Array;
   recipientKeyId: Uint8Array;
   enc: Uint8Array;
@@ -56,7 +69,7 @@ export function encodeHeader(fields: HeaderFields): Uint8Array {
   header[0] = ENVELOPE_VERSION;
   header[1] = SUITE_X25519_SHA256_CHACHA20POLY1305;
   header[2] = TYPE_DIRECT;
-  header[3] = 0x00;
+  header[3] = fields.flags ?? 0x00;
   header.set(fields.senderKeyId, OFFSET_SENDER_ID);
   header.set(fields.recipientKeyId, OFFSET_RECIPIENT_ID);
   header.set(fields.enc, OFFSET_ENC);
@@ -65,14 +78,14 @@ export function encodeHeader(fields: HeaderFields): Uint8Array {
 }
 
 /**
- * Parses and checks an envelope header. Version and suite are checked before the length of the
- * rest, because a later version may use a different layout. Raises EnvelopeFormatError,
- * UnsupportedVersionError or UnsupportedSuiteError.
+ * Parses and checks an envelope header. The first byte is classified before anything else, then
+ * version and suite are checked before the length of the rest, because a later version may use a
+ * different layout. Raises EnvelopeFormatError, UnsupportedVersionError or UnsupportedSuiteError.
  */
 export function parseHeader(envelope: Uint8Array): EnvelopeHeader {
   checkBytes(envelope, 'envelope');
   const version = envelope[0];
-  if (version === undefined) throw truncated(envelope.length);
+  if (version === undefined || version === 0x00 || version > MAX_VERSION_BYTE) throw notAnEnvelope(envelope.length);
   if (version !== ENVELOPE_VERSION) throw new UnsupportedVersionError(version);
   const suite = envelope[1];
   if (suite === undefined) throw truncated(envelope.length);
@@ -83,8 +96,16 @@ export function parseHeader(envelope: Uint8Array): EnvelopeHeader {
     throw new EnvelopeFormatError(`Unsupported envelope type 0x${hex(type)}: version 0x01 defines only 0x01 (direct).`);
   }
   const flags = envelope[3] as number;
-  if (flags !== 0) {
-    throw new EnvelopeFormatError(`Reserved flags byte must be 0x00, got 0x${hex(flags)}.`);
+  if ((flags & RESERVED_FLAGS) !== 0) {
+    throw new EnvelopeFormatError(
+      `Reserved flag bits are set in flags byte 0x${hex(flags)}: version 0x01 defines only bit 0x01 (padded), all other bits must be zero.`,
+    );
+  }
+  const enc = envelope.slice(OFFSET_ENC, OFFSET_ENC + X25519_KEY_LENGTH);
+  if (!isCanonicalPublicKey(enc)) {
+    throw new EnvelopeFormatError(
+      'The enc field is not a canonical X25519 public key (a little-endian integer below 2^255 - 19), so no valid sender produced it.',
+    );
   }
   return {
     version,
@@ -93,18 +114,32 @@ export function parseHeader(envelope: Uint8Array): EnvelopeHeader {
     flags,
     senderKeyId: envelope.slice(OFFSET_SENDER_ID, OFFSET_SENDER_ID + KEY_ID_LENGTH),
     recipientKeyId: envelope.slice(OFFSET_RECIPIENT_ID, OFFSET_RECIPIENT_ID + KEY_ID_LENGTH),
-    enc: envelope.slice(OFFSET_ENC, OFFSET_ENC + X25519_KEY_LENGTH),
+    enc,
     seq: readUint(envelope.subarray(OFFSET_SEQ, HEADER_LENGTH)),
   };
 }
 
-/** Encodes a topic as UTF-8 and checks that its length fits the uint16 length prefix. */
+/** How a receiver treats an MQTT payload before any envelope check (spec/envelope-v1.md, "Payloads that are not envelopes"). */
+export type PayloadKind = 'delete' | 'envelope' | 'unsupported-version' | 'not-envelope';
+
+/**
+ * Classifies an MQTT payload by its length and first byte: 'delete' for a zero-length payload,
+ * which clears a retained message and is never decrypted; 'envelope' for first byte 0x01;
+ * 'unsupported-version' for 0x02 to 0x1f; 'not-envelope' for 0x00 and 0x20 to 0xff, which covers
+ * text and JSON.
+ */
+export function classifyPayload(payload: Uint8Array): PayloadKind {
+  checkBytes(payload, 'payload');
+  const first = payload[0];
+  if (first === undefined) return 'delete';
+  if (first === ENVELOPE_VERSION) return 'envelope';
+  if (first === 0x00 || first > MAX_VERSION_BYTE) return 'not-envelope';
+  return 'unsupported-version';
+}
+
+/** Encodes a topic name as UTF-8 after the checks of encodeTopicName. */
 export function encodeTopic(topic: string): Uint8Array {
-  const bytes = utf8(topic);
-  if (bytes.length > MAX_TOPIC_BYTES) {
-    throw new RangeError(`topic must be at most ${MAX_TOPIC_BYTES} UTF-8 bytes, got ${bytes.length}`);
-  }
-  return bytes;
+  return encodeTopicName(topic);
 }
 
 /** AAD = header bytes 0..60 || uint16 topic length || topic UTF-8. */
@@ -120,6 +155,13 @@ export function sessionIdHex(sha256: (data: Uint8Array) => Uint8Array, enc: Uint
 function truncated(length: number): EnvelopeFormatError {
   return new EnvelopeFormatError(
     `Envelope is truncated: expected at least ${MIN_ENVELOPE_LENGTH} bytes (60-byte header and 16-byte tag), got ${length}.`,
+  );
+}
+
+function notAnEnvelope(length: number): EnvelopeFormatError {
+  // The message leaves out the first byte, because it belongs to someone's payload.
+  return new EnvelopeFormatError(
+    `Payload of ${length} bytes is not an mqtt-e2ee envelope, because its first byte is not an envelope version (0x01 to 0x1f); the publisher may be sending without encryption.`,
   );
 }
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  DuplicateMessageError,
   EnvelopeFormatError,
   EnvelopeOpener,
   EnvelopeSealer,
@@ -53,9 +54,13 @@ describe.each(providers)('sessions with $name', (provider) => {
     } catch (error) {
       caught = error;
     }
+    // An exact copy is a duplicate: still a ReplayError for old handlers, with its own code.
+    expect(caught).toBeInstanceOf(DuplicateMessageError);
     expect(caught).toBeInstanceOf(ReplayError);
-    expect((caught as ReplayError).code).toBe('ERR_REPLAY');
+    expect((caught as ReplayError).code).toBe('ERR_DUPLICATE');
+    expect((caught as ReplayError).reason).toBe('duplicate');
     expect((caught as ReplayError).seq).toBe(0n);
+    expect(opener.stats).toEqual({ accepted: 1, duplicates: 1, replays: 0 });
   });
 
   it('rejects seq older than window', () => {
@@ -119,10 +124,13 @@ describe.each(providers)('sessions with $name', (provider) => {
       return copy;
     };
     expect(() => opener.open('t', variant(0, 0x02))).toThrow(UnsupportedVersionError);
-    expect(() => opener.open('t', variant(0, 0x00))).toThrow(UnsupportedVersionError);
+    expect(() => opener.open('t', variant(0, 0x1f))).toThrow(UnsupportedVersionError);
+    // 0x00 and bytes from 0x20 up mark a payload that is no envelope at all, such as text.
+    expect(() => opener.open('t', variant(0, 0x00))).toThrow(/not an mqtt-e2ee envelope/);
+    expect(() => opener.open('t', variant(0, 0x7b))).toThrow(EnvelopeFormatError);
     expect(() => opener.open('t', variant(1, 0x02))).toThrow(UnsupportedSuiteError);
     expect(() => opener.open('t', variant(2, 0x02))).toThrow(EnvelopeFormatError);
-    expect(() => opener.open('t', variant(3, 0x01))).toThrow(/flags/);
+    expect(() => opener.open('t', variant(3, 0x02))).toThrow(/flag/);
     expect(() => opener.open('t', envelope.subarray(0, 75))).toThrow(EnvelopeFormatError);
     expect(() => opener.open('t', envelope.subarray(0, 1))).toThrow(EnvelopeFormatError);
     expect(() => opener.open('t', new Uint8Array(0))).toThrow(EnvelopeFormatError);

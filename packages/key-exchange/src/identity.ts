@@ -13,6 +13,7 @@ import {
   toPublicKey,
   type PublicKeyInput,
 } from './keytext.js';
+import { generateSigningKeyPair, type SigningKeyPair } from './signing.js';
 
 /** Generates a new random X25519 identity (a key pair). */
 export function generateIdentity(provider: CryptoProvider = nobleProvider): KeyPair {
@@ -47,4 +48,29 @@ export function secretKeyText(identity: KeyPair): string {
 /** Computes the key id (16 lowercase hex characters) of an identity, raw public key or public key text. */
 export function keyIdHex(key: PublicKeyInput | KeyPair): string {
   return keyIdHexOfBytes(publicKeyOf(key));
+}
+
+/**
+ * An identity with an Ed25519 signing key besides its X25519 key pair. It can be passed anywhere a
+ * KeyPair is expected; the signing key signs its key announcements.
+ */
+export interface DeviceIdentity extends KeyPair {
+  readonly signing: SigningKeyPair;
+}
+
+/** Returns whether an identity has a signing key. */
+export function hasSigningKey(identity: KeyPair): identity is DeviceIdentity {
+  const signing = (identity as Partial<DeviceIdentity>).signing;
+  return typeof signing === 'object' && signing !== null && signing.secretKey instanceof Uint8Array;
+}
+
+/** Generates a new identity with a random X25519 key pair and a random Ed25519 signing key pair. */
+export function generateDeviceIdentity(provider: CryptoProvider = nobleProvider): DeviceIdentity {
+  return { ...generateKeyPair(provider), signing: generateSigningKeyPair(provider) };
+}
+
+/** Adds a new random signing key to an identity that has none, or returns the identity unchanged. */
+export function withSigningKey(identity: KeyPair, provider: CryptoProvider = nobleProvider): DeviceIdentity {
+  if (hasSigningKey(identity)) return identity;
+  return { secretKey: identity.secretKey, publicKey: identity.publicKey, signing: generateSigningKeyPair(provider) };
 }

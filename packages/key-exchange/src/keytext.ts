@@ -14,6 +14,14 @@ import { KeyFormatError, type KeyKind } from './errors.js';
 export const PUBLIC_KEY_PREFIX = 'mqe2e-pk1-';
 /** Prefix of a secret key text, format version 1. */
 export const SECRET_KEY_PREFIX = 'mqe2e-sk1-';
+/** Prefix of an Ed25519 signing public key text of a device, format version 1. */
+export const SIGNING_PUBLIC_KEY_PREFIX = 'mqe2e-sp1-';
+/** Prefix of an Ed25519 signing secret key (seed) text of a device, format version 1. */
+export const SIGNING_SECRET_KEY_PREFIX = 'mqe2e-ss1-';
+/** Prefix of an organisation trust anchor public key text (Ed25519), format version 1. */
+export const ANCHOR_PUBLIC_KEY_PREFIX = 'mqe2e-ap1-';
+/** Prefix of an organisation trust anchor secret key (seed) text, format version 1. */
+export const ANCHOR_SECRET_KEY_PREFIX = 'mqe2e-as1-';
 /** Length of the checksum that follows the key inside the encoded text, in bytes. */
 export const KEY_CHECKSUM_LENGTH = 4;
 /** Length of a whole key text: the 10-character prefix and 48 base64url characters for 36 bytes. */
@@ -28,7 +36,28 @@ const FIELD_PRIME = 2n ** 255n - 19n;
 // 1, 2, 4 or 8 maps to the all-zero output and no other point does (RFC 7748 section 5).
 const PROBE_SCALAR = new Uint8Array(X25519_KEY_LENGTH).fill(0x5a);
 
-const PREFIXES: Record<KeyKind, string> = { public: PUBLIC_KEY_PREFIX, secret: SECRET_KEY_PREFIX };
+const PREFIXES: Record<KeyKind, string> = {
+  public: PUBLIC_KEY_PREFIX,
+  secret: SECRET_KEY_PREFIX,
+  'signing-public': SIGNING_PUBLIC_KEY_PREFIX,
+  'signing-secret': SIGNING_SECRET_KEY_PREFIX,
+  'anchor-public': ANCHOR_PUBLIC_KEY_PREFIX,
+  'anchor-secret': ANCHOR_SECRET_KEY_PREFIX,
+};
+
+const LABELS: Record<KeyKind, string> = {
+  public: 'Public key text',
+  secret: 'Secret key text',
+  'signing-public': 'Signing public key text',
+  'signing-secret': 'Signing secret key text',
+  'anchor-public': 'Anchor public key text',
+  'anchor-secret': 'Anchor secret key text',
+};
+
+/** Returns whether texts of this kind must never appear in messages. */
+export function isSecretKind(kind: KeyKind): boolean {
+  return kind === 'secret' || kind.endsWith('-secret');
+}
 
 function keyChecksum(prefix: string, key: Uint8Array): Uint8Array {
   return sha256(concatBytes(utf8ToBytes(prefix), key)).subarray(0, KEY_CHECKSUM_LENGTH);
@@ -44,18 +73,19 @@ function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
   return difference === 0;
 }
 
-function encodeKeyText(kind: KeyKind, key: Uint8Array): string {
+/** Encodes 32 key bytes as key text of `kind`, without checking the key itself. */
+export function encodeKeyText(kind: KeyKind, key: Uint8Array): string {
   const prefix = PREFIXES[kind];
   return prefix + encodeBase64Url(concatBytes(key, keyChecksum(prefix, key)));
 }
 
 function label(kind: KeyKind): string {
-  return kind === 'public' ? 'Public key text' : 'Secret key text';
+  return LABELS[kind];
 }
 
 /** Describes a character for an error message. Characters of secret key texts are never shown. */
 function showCharacter(kind: KeyKind, character: string): string {
-  return kind === 'public' ? ` ${JSON.stringify(character)}` : '';
+  return isSecretKind(kind) ? '' : ` ${JSON.stringify(character)}`;
 }
 
 /** Checks the prefix, with specific messages for the other key kind, another version and wrong case. */
@@ -77,7 +107,16 @@ function checkPrefix(kind: KeyKind, text: string): void {
       'Expected a secret key (mqe2e-sk1-…) but got a public key (mqe2e-pk1-…): read the .key file, not the .pub file.',
     );
   }
-  const family = kind === 'public' ? 'mqe2e-pk' : 'mqe2e-sk';
+  const other = (Object.keys(PREFIXES) as KeyKind[]).find((candidate) => text.startsWith(PREFIXES[candidate]));
+  if (other !== undefined) {
+    throw new KeyFormatError(
+      kind,
+      'prefix',
+      `Expected ${label(kind).toLowerCase().replace(/ text$/, '')} (${prefix}…) but got ` +
+        `${label(other).toLowerCase().replace(/ text$/, '')} (${PREFIXES[other]}…): pass the right key file.`,
+    );
+  }
+  const family = prefix.slice(0, 'mqe2e-pk'.length);
   if (text.startsWith(family)) {
     throw new KeyFormatError(
       kind,
@@ -138,7 +177,8 @@ function checkBody(kind: KeyKind, body: string, offset: number): void {
   }
 }
 
-function decodeKeyText(kind: KeyKind, text: unknown): Uint8Array {
+/** Decodes key text of `kind` strictly and returns the 32 key bytes, without checking the key itself. */
+export function decodeKeyText(kind: KeyKind, text: unknown): Uint8Array {
   if (typeof text !== 'string') {
     throw new TypeError(`${label(kind)} must be a string, got ${text === null ? 'null' : typeof text}`);
   }

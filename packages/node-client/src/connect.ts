@@ -1,17 +1,16 @@
 /** connectE2ee: validates options, connects MQTT.js and returns an E2eeClient. */
-import {
-  EnvelopeOpener,
-  EnvelopeSealer,
-  type EnvelopeOpenerOptions,
-  type EnvelopeSealerOptions,
-} from '@mqtt-e2ee/envelope';
-import { connect, type MqttClient } from 'mqtt';
-import { E2eeClient } from './client.js';
-import { ConnectError, Described, InvalidOptionError, OptionRangeError } from './errors.js';
-import { keyCodec } from './keys.js';
-import { resolveOptions, type ConnectE2eeOptions, type ResolvedOptions } from './options.js';
+import { debuglog } from 'node:util';
+import { connect } from 'mqtt';
+import type { E2eeClient } from './core/client.js';
+import { openE2eeClient } from './core/connect.js';
+import { Described, InvalidOptionError, OptionRangeError } from './core/errors.js';
+import { resolveOptions, type ConnectE2eeOptions } from './options.js';
+import { asBuffer } from './payload.js';
 
 const BROKER_PROTOCOLS = ['mqtt', 'mqtts', 'tcp', 'ssl', 'tls', 'ws', 'wss'];
+
+const debug = debuglog('mqtt-e2ee');
+const log = (message: string): void => debug('%s', message);
 
 /**
  * Connects to the broker at `brokerUrl` and resolves once the broker accepts the connection
@@ -26,87 +25,9 @@ export async function connectE2ee(
 ): Promise<E2eeClient> {
   const shownUrl = checkBrokerUrl(brokerUrl);
   const resolved = await resolveOptions(opts);
-  const client = createClient(resolved, () => connect(brokerUrl, resolved.mqtt), shownUrl);
-  try {
-    await waitForConnack(client.mqtt);
-  } catch (error) {
-    await client.mqtt.endAsync(true).catch(() => undefined);
-    throw new ConnectError(shownUrl, error);
-  }
-  return client;
-}
-
-function createClient(
-  resolved: ResolvedOptions,
-  open: () => MqttClient,
-  shownUrl: string,
-): E2eeClient {
-  const sealerOptions: EnvelopeSealerOptions = { identity: resolved.identity };
-  const openerOptions: EnvelopeOpenerOptions = {
-    identities: [resolved.identity],
-    resolveSender: (keyId) => resolved.peers.resolveSender(keyId),
-  };
-  if (resolved.provider !== undefined) {
-    sealerOptions.provider = resolved.provider;
-    openerOptions.provider = resolved.provider;
-  }
-  if (resolved.maxMessagesPerSession !== undefined) {
-    sealerOptions.maxMessagesPerSession = resolved.maxMessagesPerSession;
-  }
-  if (resolved.maxSessionAgeMs !== undefined) {
-    sealerOptions.maxSessionAgeMs = resolved.maxSessionAgeMs;
-  }
-  if (resolved.replayWindow !== undefined) openerOptions.replayWindow = resolved.replayWindow;
-
-  const sealer = new EnvelopeSealer(sealerOptions);
-  const opener = new EnvelopeOpener(openerOptions);
-
-  let mqtt: MqttClient;
-  try {
-    mqtt = open();
-  } catch (error) {
-    // MQTT.js throws synchronously for option errors such as an unknown protocol.
-    throw new ConnectError(shownUrl, error);
-  }
-  // The E2eeClient attaches its message listener before the first CONNACK, so messages that a
-  // persistent session delivers right after connecting are decrypted too.
-  return new E2eeClient({
-    mqtt,
-    identity: resolved.identity,
-    sealer,
-    opener,
-    resolveSender: openerOptions.resolveSender,
-    keys: keyCodec,
-  });
-}
-
-/** Resolves on the first CONNACK; rejects on the first error, or on close or end before it. */
-function waitForConnack(mqtt: MqttClient): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let lastError: Error | undefined;
-    const cleanup = (): void => {
-      mqtt.off('connect', onConnect);
-      mqtt.off('error', onError);
-      mqtt.off('close', onClose);
-      mqtt.off('end', onClose);
-    };
-    const onConnect = (): void => {
-      cleanup();
-      resolve();
-    };
-    const onError = (error: Error): void => {
-      lastError = error;
-      cleanup();
-      reject(error);
-    };
-    const onClose = (): void => {
-      cleanup();
-      reject(lastError ?? new Error('the connection closed before the broker sent CONNACK'));
-    };
-    mqtt.on('connect', onConnect);
-    mqtt.on('error', onError);
-    mqtt.on('close', onClose);
-    mqtt.on('end', onClose);
+  return openE2eeClient(resolved.settings, () => connect(brokerUrl, resolved.mqtt), shownUrl, {
+    toWire: asBuffer,
+    log,
   });
 }
 

@@ -1,25 +1,34 @@
 /**
  * @mqtt-e2ee/node-client: an MQTT.js 5 client for Node.js that seals every publish in an
- * end-to-end encrypted envelope and opens every incoming message.
+ * end-to-end encrypted envelope and opens every incoming message. The client logic lives in
+ * './core/', which the browser client shares; this entry adds TLS files, key files and
+ * Node's debug log.
  */
 export { connectE2ee } from './connect.js';
+export type { ConnectE2eeOptions, MqttOptions, TlsFileOptions } from './options.js';
 export {
   E2eeClient,
   type E2eeClientEvents,
   type E2eePublishOptions,
   type E2eeSubscribeOptions,
-} from './client.js';
-export type { ConnectE2eeOptions, MqttOptions, TlsFileOptions } from './options.js';
-export type { DecryptFailure, E2eeMessage, SkippedEnvelope } from './receiver.js';
-export type { PublicKeyInput } from './keys.js';
+} from './core/client.js';
+export type { CoreOptions } from './core/settings.js';
+export type {
+  DecryptFailure,
+  E2eeMessage,
+  RetainedDelete,
+  SkippedEnvelope,
+} from './core/receiver.js';
+export type { PublicKeyInput } from './core/keys.js';
 export {
   ConnectError,
   InvalidOptionError,
   MessageHandlingError,
+  MessageTooLargeError,
   OptionFileError,
   OptionRangeError,
   PublishError,
   SenderNotAllowedError,
   SubscribeError,
-} from './errors.js';
-export { topicMatchesFilter } from './topic.js';
+} from './core/errors.js';
+export { topicMatchesFilter } from './core/topic.js';

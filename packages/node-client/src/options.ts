@@ -1,17 +1,20 @@
 /** Validation and resolution of connectE2ee options: files are read, keys decoded. */
 import { readFile } from 'node:fs/promises';
 import type { ConnectionOptions } from 'node:tls';
-import type { CryptoProvider, KeyPair } from '@mqtt-e2ee/envelope';
-import type { PeerDirectory } from '@mqtt-e2ee/key-exchange';
+import type { KeyPair } from '@mqtt-e2ee/envelope';
 import type { IClientOptions } from 'mqtt';
-import { InvalidOptionError, OptionFileError, OptionRangeError } from './errors.js';
-import { resolveIdentity, resolvePeers, type PublicKeyInput, type SenderResolver } from './keys.js';
+import { InvalidOptionError, OptionFileError, OptionRangeError } from './core/errors.js';
 import {
-  checkKnownKeys,
-  checkOptionalInteger,
-  checkOptionalString,
-  isPlainObject,
-} from './validate.js';
+  checkMqttOptions,
+  checkOptionsObject,
+  checkProvider,
+  CORE_OPTION_KEYS,
+  resolveSettings,
+  type ClientSettings,
+  type CoreOptions,
+} from './core/settings.js';
+import { checkKnownKeys, checkOptionalString, isPlainObject } from './core/validate.js';
+import { resolveIdentity } from './keys.js';
 
 /**
  * MQTT.js client options. MQTT.js hands the whole object to tls.connect for mqtts: and wss:
@@ -30,44 +33,20 @@ export interface TlsFileOptions {
 }
 
 /** Options of connectE2ee. */
-export interface ConnectE2eeOptions {
+export interface ConnectE2eeOptions extends CoreOptions {
   /** The local key pair, a secret key text ('mqe2e-sk1-…'), or the path of a .key file. */
   identity: KeyPair | string;
-  /** Senders whose messages are accepted. Default: none, so every message is rejected. */
-  peers?: PeerDirectory | readonly PublicKeyInput[];
   /** MQTT.js options, passed through unchanged apart from the files read from `tls`. */
   mqtt?: MqttOptions;
   tls?: TlsFileOptions;
-  /** Crypto backend of the envelope layer. Default: nobleProvider. */
-  provider?: CryptoProvider;
-  /** Sequence numbers tracked per session against replay. Default 1024. */
-  replayWindow?: number;
-  /** Messages sealed per session before a new session starts. Default 65536. */
-  maxMessagesPerSession?: number;
-  /** Session age in milliseconds before a new session starts. Default one hour. */
-  maxSessionAgeMs?: number;
 }
 
 export interface ResolvedOptions {
-  identity: KeyPair;
-  peers: SenderResolver;
+  settings: ClientSettings;
   mqtt: MqttOptions;
-  provider?: CryptoProvider;
-  replayWindow?: number;
-  maxMessagesPerSession?: number;
-  maxSessionAgeMs?: number;
 }
 
-const OPTION_KEYS = [
-  'identity',
-  'peers',
-  'mqtt',
-  'tls',
-  'provider',
-  'replayWindow',
-  'maxMessagesPerSession',
-  'maxSessionAgeMs',
-] as const;
+const OPTION_KEYS = [...CORE_OPTION_KEYS, 'mqtt', 'tls'] as const;
 const TLS_FILES = [
   ['caFile', 'ca'],
   ['certFile', 'cert'],
@@ -76,61 +55,16 @@ const TLS_FILES = [
 const TLS_FILE_KEYS = TLS_FILES.map(([fileKey]) => fileKey);
 
 export async function resolveOptions(opts: unknown): Promise<ResolvedOptions> {
-  if (!isPlainObject(opts)) {
-    throw new InvalidOptionError('opts', "an object with at least 'identity'", opts);
-  }
+  checkOptionsObject(opts);
   checkKnownKeys(opts, OPTION_KEYS, 'opts');
   const provider = checkProvider(opts['provider']);
-  const resolved: ResolvedOptions = {
-    identity: await resolveIdentity(opts['identity'], 'opts.identity', provider),
-    peers: resolvePeers(opts['peers'], 'opts.peers'),
-    mqtt: await resolveMqttOptions(opts['mqtt'], opts['tls']),
-  };
-  if (provider !== undefined) resolved.provider = provider;
-  const max = Number.MAX_SAFE_INTEGER;
-  const replayWindow = checkOptionalInteger(opts['replayWindow'], 'opts.replayWindow', 1, max);
-  if (replayWindow !== undefined) resolved.replayWindow = replayWindow;
-  const maxMessages = checkOptionalInteger(
-    opts['maxMessagesPerSession'],
-    'opts.maxMessagesPerSession',
-    1,
-    max,
-  );
-  if (maxMessages !== undefined) resolved.maxMessagesPerSession = maxMessages;
-  const maxAge = checkOptionalInteger(opts['maxSessionAgeMs'], 'opts.maxSessionAgeMs', 1, max);
-  if (maxAge !== undefined) resolved.maxSessionAgeMs = maxAge;
-  return resolved;
-}
-
-function checkProvider(value: unknown): CryptoProvider | undefined {
-  if (value === undefined) return undefined;
-  const candidate = value as Partial<CryptoProvider> | null;
-  if (typeof value !== 'object' || candidate === null || typeof candidate.aeadSeal !== 'function') {
-    throw new InvalidOptionError('opts.provider', 'a CryptoProvider such as nobleProvider', value);
-  }
-  return value as CryptoProvider;
+  const identity = await resolveIdentity(opts['identity'], 'opts.identity', provider);
+  const settings = resolveSettings(opts, identity, provider);
+  return { settings, mqtt: await resolveMqttOptions(opts['mqtt'], opts['tls']) };
 }
 
 async function resolveMqttOptions(mqtt: unknown, tls: unknown): Promise<MqttOptions> {
-  if (mqtt !== undefined && (typeof mqtt !== 'object' || mqtt === null || Array.isArray(mqtt))) {
-    throw new InvalidOptionError('opts.mqtt', 'an object of MQTT.js client options', mqtt);
-  }
-  const options: MqttOptions = { ...(mqtt as MqttOptions | undefined) };
-  const version = options.protocolVersion;
-  if (version !== undefined && version !== 3 && version !== 4 && version !== 5) {
-    throw new OptionRangeError(
-      'opts.mqtt.protocolVersion',
-      '3 (MQTT 3.1), 4 (MQTT 3.1.1) or 5',
-      version,
-    );
-  }
-  if (options.manualConnect === true) {
-    throw new OptionRangeError(
-      'opts.mqtt.manualConnect',
-      'false or absent, because connectE2ee resolves only once the broker accepts the connection',
-      true,
-    );
-  }
+  const options = checkMqttOptions<MqttOptions>(mqtt);
   if (tls === undefined) return options;
   if (!isPlainObject(tls)) {
     throw new InvalidOptionError('opts.tls', 'an object with caFile, certFile or keyFile', tls);

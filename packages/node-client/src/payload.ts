@@ -1,18 +1,5 @@
-/** Conversions between caller payloads, envelopes and the Buffers MQTT.js sends. */
+/** Conversion of envelopes to the Buffers that MQTT.js sends in Node.js. */
 import { Buffer } from 'node:buffer';
-import { InvalidOptionError } from './errors.js';
-
-const utf8 = new TextEncoder();
-
-/**
- * Returns the bytes to encrypt: a string as UTF-8, a Uint8Array or Buffer as exactly its visible
- * bytes. A view into a larger ArrayBuffer is used as the view, not as the whole buffer.
- */
-export function payloadBytes(payload: unknown, option: string): Uint8Array {
-  if (typeof payload === 'string') return utf8.encode(payload);
-  if (payload instanceof Uint8Array) return payload;
-  throw new InvalidOptionError(option, 'a string, Uint8Array or Buffer', payload);
-}
 
 /** Wraps bytes in a Buffer over the same memory, without copying. */
 export function asBuffer(bytes: Uint8Array): Buffer {

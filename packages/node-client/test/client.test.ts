@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ConnectError,
   connectE2ee,
+  MessageTooLargeError,
   OptionFileError,
   PublishError,
   type ConnectE2eeOptions,
@@ -213,9 +214,90 @@ describe('incoming failures', () => {
     await receiver.subscribe(topic, { qos: 1 });
     await raw.publishAsync(topic, Buffer.from([0x01, 0x01, 0x01]), { qos: 1 });
     expect((await inbox.error(topic)).code).toBe('ERR_ENVELOPE_FORMAT');
+    expect(inbox.errors).toHaveLength(1);
+  });
+
+  it('oversized incoming message rejected', async () => {
+    const topic = `${uniquePrefix('big-in')}/t`;
+    const sender = await open({ identity: alice });
+    const receiver = await open({ identity: bob, peers: [alice.publicKey], maxMessageBytes: 200 });
+    const inbox = new Inbox(receiver);
+    await receiver.subscribe(topic, { qos: 1 });
+    await sender.publish(topic, new Uint8Array(500), { to: bob.publicKey, qos: 1 });
+    const error = await inbox.error(topic);
+    expect(error).toBeInstanceOf(MessageTooLargeError);
+    expect(error.code).toBe('ERR_MESSAGE_TOO_LARGE');
+    expect((error as MessageTooLargeError).direction).toBe('incoming');
+    expect((error as MessageTooLargeError).size).toBeGreaterThan(500);
+    await sender.publish(topic, 'small', { to: bob.publicKey, qos: 1 });
+    expect(Buffer.from((await inbox.message(topic)).payload).toString()).toBe('small');
+  });
+});
+
+describe('retained deletes', () => {
+  it('empty payload is retained-delete', async () => {
+    const topic = `${uniquePrefix('empty')}/t`;
+    const receiver = await open({ identity: bob, peers: [alice.publicKey] });
+    const inbox = new Inbox(receiver);
+    await receiver.subscribe(topic, { qos: 1 });
     await raw.publishAsync(topic, Buffer.alloc(0), { qos: 1 });
-    await expect.poll(() => inbox.errors.length).toBe(2);
-    expect(inbox.errors[1]?.code).toBe('ERR_ENVELOPE_FORMAT');
+    const deleted = await inbox.retainedDelete(topic);
+    expect(deleted.qos).toBe(1);
+    expect(inbox.errors).toHaveLength(0);
+    expect(inbox.messages).toHaveLength(0);
+  });
+
+  it('clearRetained removes retained envelope', async () => {
+    const topic = `${uniquePrefix('clear')}/t`;
+    const sender = await open({ identity: alice });
+    await sender.publish(topic, 'kept', { to: bob.publicKey, qos: 1, retain: true });
+    const live = await open({ identity: bob, peers: [alice.publicKey] });
+    const liveInbox = new Inbox(live);
+    await live.subscribe(topic, { qos: 1 });
+    expect((await liveInbox.message(topic)).retain).toBe(true);
+    await sender.clearRetained(topic, { qos: 1 });
+    await liveInbox.retainedDelete(topic);
+    const late = await open({ identity: bob, peers: [alice.publicKey] });
+    const lateInbox = new Inbox(late);
+    await late.subscribe(topic, { qos: 1 });
+    // A marker sent after the subscribe arrives after any retained message would have.
+    await sender.publish(topic, 'marker', { to: bob.publicKey, qos: 1 });
+    await lateInbox.message(topic);
+    expect(lateInbox.messages.map((m) => Buffer.from(m.payload).toString())).toEqual(['marker']);
+  });
+});
+
+describe('outgoing size limits', () => {
+  it('maxMessageBytes rejects before sending', async () => {
+    const topic = `${uniquePrefix('big-out')}/t`;
+    const client = await open({ identity: alice, maxMessageBytes: 100 });
+    const sent: Packet[] = [];
+    client.mqtt.on('packetsend', (packet: Packet) => sent.push(packet));
+    const error = await client
+      .publish(topic, new Uint8Array(100), { to: bob.publicKey, qos: 1 })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(MessageTooLargeError);
+    expect((error as MessageTooLargeError).direction).toBe('outgoing');
+    expect((error as MessageTooLargeError).limit).toBe(100);
+    expect(sent.filter((packet) => packet.cmd === 'publish')).toHaveLength(0);
+  });
+
+  it('broker Maximum Packet Size respected', async () => {
+    const topic = `${uniquePrefix('broker-max')}/t`;
+    const client = await open({ identity: alice });
+    // Aedes speaks MQTT 3.1.1 only, so the CONNACK property of an MQTT 5 broker is injected.
+    client.mqtt.emit('connect', {
+      cmd: 'connack',
+      sessionPresent: false,
+      properties: { maximumPacketSize: 300 },
+    });
+    await client.publish(topic, new Uint8Array(100), { to: bob.publicKey, qos: 1 });
+    const error = await client
+      .publish(topic, new Uint8Array(300), { to: bob.publicKey, qos: 1 })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(MessageTooLargeError);
+    expect((error as MessageTooLargeError).limit).toBe(300);
+    expect((error as MessageTooLargeError).message).toContain('Maximum Packet Size');
   });
 });
 

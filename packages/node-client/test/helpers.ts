@@ -2,7 +2,13 @@
 import { randomBytes } from 'node:crypto';
 import { connectAsync, type IClientOptions, type MqttClient } from 'mqtt';
 import { reachable, realMosquittoUrl, startAedes, type RunningAedes } from '@mqtt-e2ee/testkit';
-import type { E2eeClient, E2eeMessage, SkippedEnvelope, DecryptFailure } from '../src/index.js';
+import type {
+  DecryptFailure,
+  E2eeClient,
+  E2eeMessage,
+  RetainedDelete,
+  SkippedEnvelope,
+} from '../src/index.js';
 
 export const EVENT_TIMEOUT_MS = 5000;
 
@@ -69,12 +75,19 @@ export class Inbox {
   readonly messages: E2eeMessage[] = [];
   readonly errors: DecryptFailure[] = [];
   readonly skipped: SkippedEnvelope[] = [];
+  readonly retainedDeletes: RetainedDelete[] = [];
   readonly #waiters: Array<() => void> = [];
 
   constructor(client: E2eeClient) {
     client.on('message', (message) => this.#push(this.messages, message));
     client.on('decrypt-error', (error) => this.#push(this.errors, error));
     client.on('skipped', (skipped) => this.#push(this.skipped, skipped));
+    client.on('retained-delete', (deleted) => this.#push(this.retainedDeletes, deleted));
+  }
+
+  /** Waits for a retained-message delete on `topic`, or fails after EVENT_TIMEOUT_MS. */
+  retainedDelete(topic: string): Promise<RetainedDelete> {
+    return this.#waitFor(this.retainedDeletes, (d) => d.topic === topic, `a delete on ${topic}`);
   }
 
   /** Waits for a message on `topic`, or fails after EVENT_TIMEOUT_MS. */

@@ -3,7 +3,7 @@ import { UsageError } from './errors.js';
 import { defaultPort, isTlsProtocol, parseBrokerUrl, type BrokerProtocol } from './url.js';
 import { parseKeepalive, parsePort, parseProtocolVersion, type ProtocolVersion } from './values.js';
 
-/** Options shared by `pub` and `sub` that say how to reach and log in to the broker. */
+/** Options shared by `pub` and `sub` that set how to reach and log in to the broker. */
 export const CONNECTION_OPTIONS = {
   host: { type: 'string', short: 'h' },
   port: { type: 'string', short: 'p' },
@@ -117,9 +117,10 @@ function assignCredentials(
   }
   const finalUsername = username ?? urlUsername;
   const finalPassword = password ?? urlPassword;
-  // MQTT 3.1.1 section 3.1.2.9: a password without a user name is a protocol violation.
-  if (finalPassword !== undefined && finalUsername === undefined) {
-    throw new UsageError('-P/--pw needs a user name; add -u USERNAME');
+  // MQTT 3.1 and 3.1.1 require the Password Flag to be 0 when the User Name Flag is 0.
+  // MQTT 5 dropped that rule.
+  if (finalPassword !== undefined && finalUsername === undefined && connection.protocolVersion !== 5) {
+    throw new UsageError('-P/--pw needs a user name before MQTT 5; add -u USERNAME, or use -V mqttv5');
   }
   assignIfSet(connection, 'username', finalUsername);
   assignIfSet(connection, 'password', finalPassword);

@@ -35,7 +35,7 @@ export async function brokerTarget(connection: ConnectionOptions, settings: Targ
     reconnectPeriod: settings.reconnectPeriodMs,
     connectTimeout: CONNECT_TIMEOUT_MS,
   };
-  // MQTT 3.1 names the protocol MQIsdp in CONNECT (MQTT 3.1 section 3.1); MQTT.js defaults to MQTT.
+  // The CONNECT packet of MQTT 3.1 names the protocol MQIsdp, while MQTT.js sends MQTT by default.
   if (connection.protocolVersion === 3) mqtt.protocolId = 'MQIsdp';
   if (connection.username !== undefined) mqtt.username = connection.username;
   if (connection.password !== undefined) mqtt.password = connection.password;

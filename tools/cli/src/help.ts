@@ -10,7 +10,7 @@ const CONNECTION_HELP = `Broker connection:
                         wss:// (default: /mqtt)
   -i, --id ID           MQTT client id (default: mqtt-e2ee- and random hex)
   -u, --username NAME   user name for the broker
-  -P, --pw PASSWORD     password for the broker (needs -u)
+  -P, --pw PASSWORD     password for the broker (needs -u before MQTT 5)
   -V, --protocol-version VERSION
                         MQTT version: mqttv31, mqttv311 or mqttv5, also
                         written 31, 311 or 5 (default: mqttv311)

@@ -162,13 +162,13 @@ const SOURCE_FLAGS = [
 ] as const;
 
 function parseSource(values: ParsedValues): MessageSource {
-  const given = SOURCE_FLAGS.filter(([name]) => values[name] !== undefined && values[name] !== false);
-  const first = given[0];
+  const sources = SOURCE_FLAGS.filter(([name]) => values[name] !== undefined && values[name] !== false);
+  const first = sources[0];
   if (first === undefined) {
     throw new UsageError('missing message: pass one of -m MESSAGE, -f FILE, -l (stdin lines), -s (all of stdin) or -n (empty message)');
   }
-  if (given.length > 1) {
-    const flags = given.map(([, flag]) => flag).join(' and ');
+  if (sources.length > 1) {
+    const flags = sources.map(([, flag]) => flag).join(' and ');
     throw new UsageError(`${flags} conflict: pass only one of -m, -f, -l, -s and -n`);
   }
   switch (first[0]) {

@@ -6,7 +6,7 @@ import { Reporter, type CommandIo } from './io.js';
 import { loadIdentity, resolvePublicKeys } from './keys.js';
 import type { MessageSource, PubOptions } from './parse.js';
 
-/** QoS 1 and 2 publishes awaiting their acknowledgement at once; more wait in the read loop. */
+/** Maximum number of publishes awaiting their QoS flow. Reading the next message waits for a free slot. */
 const MAX_IN_FLIGHT = 32;
 
 /** Runs `mqtt-e2ee pub`: encrypts each message for every recipient and publishes it. */

@@ -10,7 +10,7 @@ import type { SubOptions } from './parse.js';
 /** Milliseconds between reconnect attempts after the connection to the broker was lost. */
 const RECONNECT_PERIOD_MS = 1000;
 
-/** SUBACK return code for a rejected subscription (MQTT 3.1.1 section 3.9.3); MQTT 5 uses 0x80 and above. */
+/** Lowest SUBACK code of a rejected subscription: 0x80 in MQTT 3.1.1, and every code from 0x80 up in MQTT 5. */
 const SUBACK_FAILURE = 0x80;
 
 type Outcome = { kind: 'done' } | { kind: 'timeout' } | { kind: 'failed'; error: CommandError };

@@ -1,6 +1,6 @@
 import { UsageError } from './errors.js';
 
-/** Largest topic length in bytes: a UTF-8 string in MQTT carries a 16-bit length (MQTT 3.1.1 section 1.5.3). */
+/** Largest topic length in bytes, because MQTT prefixes a string with a 16-bit length. */
 const MAX_TOPIC_BYTES = 65535;
 
 function checkCommon(flag: string, topic: string, kind: string): void {
@@ -13,7 +13,7 @@ function checkCommon(flag: string, topic: string, kind: string): void {
   }
 }
 
-/** Checks a topic name to publish to: no wildcards (MQTT 3.1.1 section 4.7.1). */
+/** Checks a topic name to publish to. MQTT allows the wildcards + and # only in topic filters. */
 export function checkTopicName(flag: string, topic: string): string {
   checkCommon(flag, topic, 'topic');
   if (topic.includes('+') || topic.includes('#')) {

@@ -21,7 +21,7 @@ export function parseQos(flag: string, text: string): Qos {
   return parseInteger(flag, text, 0, 2) as Qos;
 }
 
-/** Keepalive in seconds; 0 turns keepalive off (MQTT 3.1.1 section 3.1.2.10). */
+/** Parses a keepalive in seconds. A keepalive of 0 turns the keepalive mechanism off. */
 export function parseKeepalive(flag: string, text: string): number {
   return parseInteger(flag, text, 0, 65535);
 }

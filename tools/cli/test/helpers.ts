@@ -23,7 +23,7 @@ export async function mosquittoSkipReason(): Promise<string | undefined> {
   return `no broker reachable at ${realMosquittoUrl}; set REQUIRE_MOSQUITTO=1 to fail instead`;
 }
 
-/** A unique topic prefix so that parallel runs on the shared broker do not see each other. */
+/** Returns a unique topic prefix, so that parallel runs on the shared broker do not see each other. */
 export function uniquePrefix(name: string): string {
   return `mqtt-e2ee-test/${name}-${randomBytes(6).toString('hex')}`;
 }

@@ -68,13 +68,14 @@ describe.skipIf(skipReason !== undefined)('mqtt-e2ee against Mosquitto', () => {
     expect(await readFile(join(dir, 'alice.pub'), 'utf8')).toBe(publicLine);
   });
 
-  it('delivers lines and a file byte for byte', async () => {
+  it('delivers every source byte for byte', async () => {
     const prefix = uniquePrefix('cli');
     const binary = randomBytes(4096);
     await writeFile(join(dir, 'blob.bin'), binary);
     const sender = ['--identity', 'alice.key', '--to', 'bob.pub', '-q', '1'];
 
-    const sub = await startSub(['--from', 'alice.pub', '-t', `${prefix}/data/#`, '-v', '-C', String(LINES.length + 1)]);
+    const whole = Buffer.from('all of stdin\nas one message\n');
+    const sub = await startSub(['--from', 'alice.pub', '-t', `${prefix}/data/#`, '-v', '-C', String(LINES.length + 3)]);
     const spy = await startEavesdropper(`${prefix}/#`, `${prefix}/probe/start`);
 
     const lines = children.cli(['pub', ...BROKER, ...sender, '-t', `${prefix}/data/lines`, '-l'], dir);
@@ -82,13 +83,20 @@ describe.skipIf(skipReason !== undefined)('mqtt-e2ee against Mosquitto', () => {
     expect(await lines.exited).toBe(0);
     const file = children.cli(['pub', ...BROKER, ...sender, '-t', `${prefix}/data/file`, '-f', 'blob.bin'], dir);
     expect(await file.exited).toBe(0);
+    const stdin = children.cli(['pub', ...BROKER, ...sender, '-t', `${prefix}/data/stdin`, '-s'], dir);
+    stdin.finishInput(whole);
+    expect(await stdin.exited).toBe(0);
+    const empty = children.cli(['pub', ...BROKER, ...sender, '-t', `${prefix}/data/empty`, '-n'], dir);
+    expect(await empty.exited).toBe(0);
 
     expect(await sub.exited).toBe(0);
     const expected = Buffer.concat([
       ...LINES.map((line) => Buffer.concat([Buffer.from(`${prefix}/data/lines `), line, Buffer.from('\n')])),
       Buffer.from(`${prefix}/data/file `),
       binary,
-      Buffer.from('\n'),
+      Buffer.from(`\n${prefix}/data/stdin `),
+      whole,
+      Buffer.from(`\n${prefix}/data/empty \n`),
     ]);
     expect(sub.stdout.equals(expected)).toBe(true);
     expect(sub.stderr).not.toMatch(/rejected/);
@@ -101,6 +109,8 @@ describe.skipIf(skipReason !== undefined)('mqtt-e2ee against Mosquitto', () => {
     const seen = spy.stdout;
     expect(countOccurrences(seen, Buffer.from(`${prefix}/data/lines `))).toBe(LINES.length);
     expect(countOccurrences(seen, Buffer.from(`${prefix}/data/file `))).toBe(1);
+    expect(countOccurrences(seen, Buffer.from(`${prefix}/data/stdin `))).toBe(1);
+    expect(seen.includes(Buffer.from('as one message'))).toBe(false);
     for (const line of LINES.filter((candidate) => candidate.length >= 8)) {
       expect(seen.includes(line), `plaintext line visible: ${line.toString('latin1')}`).toBe(false);
     }

@@ -80,6 +80,12 @@ describe('pub flags', () => {
     }
   });
 
+  it('allows a password alone in MQTT 5', () => {
+    const connection = pub('-n', '-P', 'pw', '-V', '5').connection;
+    expect(connection.password).toBe('pw');
+    expect(connection.username).toBeUndefined();
+  });
+
   it('collects repeated --to', () => {
     expect(pub('-n', '--to', 'c.pub').to).toEqual(['b.pub', 'c.pub']);
   });
@@ -196,7 +202,7 @@ describe('usage errors', () => {
     ['bad port', parsePubArgs, [...PUB_BASE, '-n', '-p', '70000'], /-p\/--port: expected a whole number from 1 to 65535/],
     ['bad version', parsePubArgs, [...PUB_BASE, '-n', '-V', '4'], /expected mqttv31, mqttv311 or mqttv5/],
     ['bad keepalive', parsePubArgs, [...PUB_BASE, '-n', '-k', '-1'], /-k/],
-    ['password alone', parsePubArgs, [...PUB_BASE, '-n', '-P', 'pw'], /-P\/--pw needs a user name/],
+    ['password alone', parsePubArgs, [...PUB_BASE, '-n', '-P', 'pw'], /-P\/--pw needs a user name before MQTT 5/],
     ['cert without key', parsePubArgs, [...PUB_BASE, '-n', '--cert', 'c.pem'], /--cert and --key go together/],
     ['insecure plain', parsePubArgs, [...PUB_BASE, '-n', '--insecure'], /--insecure applies only to TLS/],
     ['cafile with mqtt url', parsePubArgs, ['--identity', 'a', '--to', 'b', '-n', '-L', 'mqtt://h/t', '--cafile', 'ca'], /need TLS/],

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { KEYGEN_HELP, PUB_HELP, SUB_HELP } from '../src/help.js';
 import { splitLines } from '../src/input.js';
 import { formatMessage } from '../src/output.js';
+import type { OptionTable } from '../src/argv.js';
 import { KEYGEN_OPTIONS, PUB_OPTIONS, SUB_OPTIONS } from '../src/parse.js';
 
 async function collect(chunks: (string | Uint8Array)[]): Promise<string[]> {
@@ -12,7 +13,7 @@ async function collect(chunks: (string | Uint8Array)[]): Promise<string[]> {
 }
 
 describe('help text', () => {
-  const tables: [string, string, Record<string, { short?: string }>][] = [
+  const tables: [string, string, OptionTable][] = [
     ['pub', PUB_HELP, PUB_OPTIONS],
     ['sub', SUB_HELP, SUB_OPTIONS],
     ['keygen', KEYGEN_HELP, KEYGEN_OPTIONS],

@@ -31,11 +31,11 @@ export async function openBroker(options: DemoOptions): Promise<DemoBroker> {
     mqtt.ca = await readFile(options.cafile);
     mqtt.rejectUnauthorized = true;
   }
-  const shown = options.broker.replace(/\/\/[^@/]*@/, '//***@');
+  const redactedUrl = options.broker.replace(/\/\/[^@/]*@/, '//***@');
   return {
     url: options.broker,
     mqtt,
-    description: `existing broker at ${shown}${options.cafile === undefined ? '' : ', TLS with --cafile'}`,
+    description: `existing broker at ${redactedUrl}${options.cafile === undefined ? '' : ', TLS with --cafile'}`,
     stop: async () => undefined,
   };
 }

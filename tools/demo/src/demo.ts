@@ -12,7 +12,7 @@ import type { DemoOptions } from './options.js';
 import { buildReport, type DemoReport } from './report.js';
 import { sha256Hex, splitFileLines } from './verify.js';
 
-/** Publishes awaiting their QoS flow at once; the next publish waits for a free slot. */
+/** Maximum number of publishes awaiting their QoS flow. A further publish waits for a free slot. */
 const MAX_IN_FLIGHT = 64;
 /** Time allowed for delivery: a fixed part plus a part per message, in milliseconds. */
 const DELIVERY_BASE_MS = 15_000;
@@ -34,9 +34,9 @@ export interface DemoRun {
 type Log = (line: string) => void;
 
 /**
- * Runs the demo: broker, two identities, eavesdropper, recipient and sender; streams the
- * file line by line and then whole; returns the measured and checked result. Throws only
- * when the setup fails, such as a broker that refuses the connection.
+ * Runs the demo and returns the measured and checked result. It sets up the broker, two
+ * identities, the eavesdropper, the recipient and the sender, then streams the file line by
+ * line and then whole. It throws only when the setup fails, such as a refused connection.
  */
 export async function runDemo(options: DemoOptions, log: Log = () => undefined): Promise<DemoReport> {
   const content = await readFile(options.file);
@@ -58,12 +58,12 @@ export async function runDemo(options: DemoOptions, log: Log = () => undefined):
 
     const eavesdropper = await Eavesdropper.start(broker.url, broker.mqtt);
     cleanups.push(() => eavesdropper.stop());
-    log("1. An eavesdropper (a plain MQTT client without keys) subscribes to '#' and records every payload.");
+    log("1. An eavesdropper, a plain MQTT client without keys, subscribes to '#' and records all payloads.");
 
     const { client: receiving, inbox } = await startRecipient(broker, recipient, sender, prefix, options.qos);
     cleanups.push(() => receiving.end(true));
     const run: DemoRun = { broker: broker.description, file: shownFile, content, lines, inbox, eavesdropper, prefix };
-    log(`2. The recipient subscribes to ${prefix}/telemetry/# and accepts messages from the sender's key only.`);
+    log(`2. The recipient subscribes to ${prefix}/telemetry/# and accepts only the sender's key.`);
 
     const sending = await connectE2ee(broker.url, { identity: sender.secretKeyPath, mqtt: clientOptions(broker, 'sender') });
     cleanups.push(() => sending.end(true));
@@ -107,7 +107,7 @@ async function startRecipient(
 
 async function sendLines(run: DemoRun, client: E2eeClient, to: string, qos: 0 | 1 | 2, log: Log): Promise<void> {
   const topic = `${run.prefix}/telemetry/lines`;
-  log(`3. The sender publishes each of the ${run.lines.length} lines as a separate message at QoS ${qos} to ${topic}.`);
+  log(`3. The sender publishes the ${run.lines.length} lines, one message each at QoS ${qos}, to ${topic}.`);
   const started = performance.now();
   const inFlight = new Set<Promise<void>>();
   for (const line of run.lines) {
@@ -124,10 +124,10 @@ async function sendLines(run: DemoRun, client: E2eeClient, to: string, qos: 0 | 
 
 async function sendWholeFile(run: DemoRun, client: E2eeClient, to: string, qos: 0 | 1 | 2, log: Log): Promise<void> {
   const topic = `${run.prefix}/telemetry/file`;
-  log(`4. The sender publishes the whole file (${run.content.length} bytes) as one message to ${topic}.`);
+  log(`4. The sender publishes the whole file, ${run.content.length} bytes, as one message to ${topic}.`);
   await client.publish(topic, run.content, { to, qos });
   await run.inbox.waitUntil(() => run.inbox.files.length >= 1, deliveryTimeout(1));
   const received = run.inbox.files[0];
   const digest = received === undefined ? 'nothing' : `SHA-256 ${sha256Hex(received)}`;
-  log(`   The recipient decrypted ${received?.byteLength ?? 0} bytes with ${digest}.`);
+  log(`   The recipient decrypted ${received?.byteLength ?? 0} bytes, ${digest}.`);
 }

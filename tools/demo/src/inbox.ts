@@ -1,6 +1,6 @@
 import type { DecryptFailure, E2eeClient, E2eeMessage } from '@mqtt-e2ee/node-client';
 
-/** What the recipient decrypted, sorted by topic, plus every rejected message. */
+/** Messages the recipient decrypted, grouped by topic, and the messages it rejected. */
 export class Inbox {
   readonly lines: Uint8Array[] = [];
   readonly files: Uint8Array[] = [];

@@ -55,5 +55,7 @@ function isEntryPoint(): boolean {
 }
 
 if (isEntryPoint()) {
+  // A reader that goes away early, as `pnpm demo | head` does, must not crash the run with EPIPE.
+  process.stdout.on('error', () => undefined);
   process.exitCode = await main(process.argv.slice(2));
 }

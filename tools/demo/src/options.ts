@@ -96,9 +96,9 @@ function parseQos(value: string | boolean | undefined): 0 | 1 | 2 {
 
 function checkBrokerUrl(text: string): string {
   if (!/^(mqtts?|wss?):\/\/[^/]/i.test(text)) {
-    const shown = text.replace(/\/\/[^@/]*@/, '//***@');
+    const redactedUrl = text.replace(/\/\/[^@/]*@/, '//***@');
     throw new DemoUsageError(
-      `invalid value for --broker: expected a URL such as mqtt://127.0.0.1:1883 (mqtt, mqtts, ws or wss), got '${shown}'`,
+      `invalid value for --broker: expected a URL such as mqtt://127.0.0.1:1883 (mqtt, mqtts, ws or wss), got '${redactedUrl}'`,
     );
   }
   return text;

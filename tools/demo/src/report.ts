@@ -1,7 +1,8 @@
 import type { DemoRun } from './demo.js';
+import type { CapturedMessage } from './eavesdropper.js';
 import { MIN_SEARCHED_LINE_BYTES, compareLines, findLeaks, sha256Hex, type LeakSearch, type LineComparison } from './verify.js';
 
-/** Outcome of one demo run; `passed` is true only when every check held. */
+/** Outcome of one demo run. `passed` is true only when every check held. */
 export interface DemoReport {
   broker: string;
   file: string;
@@ -33,18 +34,12 @@ export interface DemoReport {
 export function buildReport(run: DemoRun, log: (line: string) => void): DemoReport {
   const envelopes = run.eavesdropper.on(run.prefix);
   const leaks = findLeaks(run.lines, run.eavesdropper.captured.map((message) => message.payload));
-  log(
-    `5. The eavesdropper captured ${run.eavesdropper.captured.length} messages, ${envelopes.length} of them on the demo topics. ` +
-      `Searching every payload for each of the ${leaks.searched} lines of at least ${MIN_SEARCHED_LINE_BYTES} bytes: ` +
-      `${leaks.leaked.length === 0 ? 'none found' : `${leaks.leaked.length} found`}.`,
-  );
-  const first = envelopes[0];
-  if (first !== undefined) {
-    log(`   What it saw of the first line: ${first.payload.length} bytes starting ${first.payload.subarray(0, 24).toString('hex')}...`);
-  }
+  logLeakSearch(run, envelopes, leaks, log);
+
   const received = run.inbox.files[0];
   const plaintextBytes = run.content.length + run.lines.reduce((sum, line) => sum + line.length, 0);
   const envelopeBytes = envelopes.reduce((sum, message) => sum + message.payload.length, 0);
+
   const report: DemoReport = {
     broker: run.broker,
     file: run.file,
@@ -63,9 +58,22 @@ export function buildReport(run: DemoRun, log: (line: string) => void): DemoRepo
     passed: false,
   };
   if (received !== undefined) report.receivedFileSha256 = sha256Hex(received);
+
   report.failures = findFailures(report, run);
   report.passed = report.failures.length === 0;
   return report;
+}
+
+function logLeakSearch(run: DemoRun, envelopes: CapturedMessage[], leaks: LeakSearch, log: (line: string) => void): void {
+  const captured = run.eavesdropper.captured.length;
+  log(`5. The eavesdropper captured ${captured} messages, ${envelopes.length} of them on the demo topics.`);
+  const found = leaks.leaked.length === 0 ? 'None' : String(leaks.leaked.length);
+  log(`   ${found} of the ${leaks.searched} lines of ${MIN_SEARCHED_LINE_BYTES} or more bytes appear in a captured payload.`);
+  const first = envelopes[0];
+  if (first !== undefined) {
+    const start = first.payload.subarray(0, 20).toString('hex');
+    log(`   The first line as the eavesdropper saw it: ${first.payload.length} bytes, ${start}...`);
+  }
 }
 
 function findFailures(report: DemoReport, run: DemoRun): string[] {

@@ -1,10 +1,9 @@
 import { createHash } from 'node:crypto';
 
 /**
- * Lines shorter than this many bytes are not searched for in captured envelopes: a short
- * byte string turns up in random ciphertext by chance (a 2-byte string about once per
- * 64 KiB), which would report a leak that is not there. An 8-byte string turns up by
- * chance about once per 2^64 positions.
+ * Minimum length of a line that the leak search looks for. A short byte string turns up in
+ * random ciphertext by chance, a 2-byte string about once per 64 KiB, and would be reported
+ * as a leak that is not there. An 8-byte string turns up about once per 2^64 positions.
  */
 export const MIN_SEARCHED_LINE_BYTES = 8;
 

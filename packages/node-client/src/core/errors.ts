@@ -1,5 +1,5 @@
 /**
- * Error classes of the Node.js client. Each class has a stable `code`. Errors raised by MQTT.js
+ * Error classes of the client core, shared by the Node.js and browser clients. Each class has a stable `code`. Errors raised by MQTT.js
  * are kept as `cause`. Messages name the failing value and the fix, and never contain key
  * material, passwords or plaintext.
  */
@@ -108,6 +108,43 @@ export class SenderNotAllowedError extends E2eeError {
       `Sender key id ${senderKeyId} is a known peer but is not in the 'from' list of the subscriptions matching this topic; add it to 'from' to accept its messages.`,
     );
     this.senderKeyId = senderKeyId;
+  }
+}
+
+/**
+ * An envelope is larger than the client accepts (`maxMessageBytes`), or, for a publish, larger
+ * than the Maximum Packet Size the broker announced in its MQTT 5 CONNACK. Outgoing envelopes are
+ * checked before anything is sent; incoming ones are reported as 'decrypt-error' and never opened.
+ */
+export class MessageTooLargeError extends E2eeError {
+  readonly direction: 'outgoing' | 'incoming';
+  readonly topic: string;
+  /** Size of the envelope, or of the whole PUBLISH packet for the broker limit, in bytes. */
+  readonly size: number;
+  /** The limit that was exceeded, in bytes. */
+  readonly limit: number;
+
+  constructor(
+    direction: 'outgoing' | 'incoming',
+    topic: string,
+    size: number,
+    limit: number,
+    limitName = 'maxMessageBytes',
+  ) {
+    const fix =
+      direction === 'outgoing'
+        ? 'send a smaller payload, or raise the limit on the client and the broker'
+        : 'raise maxMessageBytes if messages of this size are expected';
+    super(
+      'ERR_MESSAGE_TOO_LARGE',
+      `${direction === 'outgoing' ? 'Outgoing' : 'Incoming'} message on ${JSON.stringify(
+        topic,
+      )} is ${size} bytes, more than ${limitName} (${limit} bytes); ${fix}.`,
+    );
+    this.direction = direction;
+    this.topic = topic;
+    this.size = size;
+    this.limit = limit;
   }
 }
 

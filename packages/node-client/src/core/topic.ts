@@ -1,5 +1,4 @@
 /** Topic name and topic filter checks (MQTT 5.0 section 4.7, MQTT 3.1.1 section 4.7). */
-import { validateTopics } from 'mqtt';
 import { InvalidOptionError, OptionRangeError } from './errors.js';
 
 const utf8 = new TextEncoder();
@@ -21,7 +20,7 @@ export function checkTopicName(topic: unknown, option: string): string {
   return topic;
 }
 
-/** Checks one or more topic filters for subscribing, with MQTT.js's own filter validation. */
+/** Checks one or more topic filters for subscribing. */
 export function checkTopicFilters(topics: unknown, option: string): string[] {
   const list = typeof topics === 'string' ? [topics] : topics;
   if (!Array.isArray(list) || list.length === 0) {
@@ -36,8 +35,11 @@ export function checkTopicFilters(topics: unknown, option: string): string[] {
     if (typeof filter !== 'string') {
       throw new InvalidOptionError(name, 'a topic filter string', filter);
     }
+    if (filter.length === 0) {
+      throw new OptionRangeError(name, 'a non-empty topic filter (MQTT 5.0 section 4.7.3)', filter);
+    }
     checkTopicText(filter, name);
-    if (validateTopics([filter]) !== null) {
+    if (!isValidFilter(filter)) {
       throw new OptionRangeError(
         name,
         "a valid topic filter ('+' fills a whole level, '#' only as the last level)",
@@ -46,6 +48,19 @@ export function checkTopicFilters(topics: unknown, option: string): string[] {
     }
   });
   return list as string[];
+}
+
+/**
+ * Returns true when the wildcards of `filter` are placed as MQTT 5.0 section 4.7.1 requires: '+'
+ * fills a whole level, and '#' fills the last level.
+ */
+function isValidFilter(filter: string): boolean {
+  const levels = filter.split('/');
+  return levels.every((level, index) => {
+    if (level === '+') return true;
+    if (level === '#') return index === levels.length - 1;
+    return !level.includes('+') && !level.includes('#');
+  });
 }
 
 function checkTopicText(topic: string, option: string): void {

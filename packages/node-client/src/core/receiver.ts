@@ -1,5 +1,4 @@
 /** Turns incoming MQTT publishes into decrypted messages, skipped envelopes or typed errors. */
-import { Buffer } from 'node:buffer';
 import {
   E2eeError,
   EnvelopeFormatError,
@@ -10,8 +9,9 @@ import {
 } from '@mqtt-e2ee/envelope';
 import type { IPublishPacket } from 'mqtt';
 import type { QoS } from './validate.js';
-import { MessageHandlingError, SenderNotAllowedError } from './errors.js';
-import { bytesEqual, filterAllows, type SubscriptionRegistry } from './subscriptions.js';
+import { bytesEqual, toHex } from './bytes.js';
+import { MessageHandlingError, MessageTooLargeError, SenderNotAllowedError } from './errors.js';
+import { filterAllows, type SubscriptionRegistry } from './subscriptions.js';
 
 /** A decrypted and authenticated message. */
 export interface E2eeMessage {
@@ -40,12 +40,26 @@ export interface SkippedEnvelope {
   senderKeyId: string;
 }
 
+/**
+ * A zero-length payload, reported by the 'retained-delete' event. MQTT uses it to delete the
+ * retained message of a topic (MQTT 5.0 section 3.3.1.3). It carries no envelope, so it is
+ * neither decrypted nor authenticated: any client allowed to publish on the topic can send it.
+ */
+export interface RetainedDelete {
+  topic: string;
+  /** Retain flag as received: true when the broker delivers a stored empty retained message. */
+  retain: boolean;
+  qos: QoS;
+  properties?: IPublishPacket['properties'];
+}
+
 /** A rejected incoming message: the typed error with the topic it arrived on. */
 export type DecryptFailure = E2eeError & { readonly topic: string };
 
 export type Outcome =
   | { kind: 'message'; message: E2eeMessage }
   | { kind: 'skipped'; skipped: SkippedEnvelope }
+  | { kind: 'retained-delete'; retainedDelete: RetainedDelete }
   | { kind: 'error'; error: DecryptFailure };
 
 export interface ReceiverParts {
@@ -54,6 +68,8 @@ export interface ReceiverParts {
   resolveSender: (keyId: Uint8Array) => Uint8Array[];
   subscriptions: SubscriptionRegistry;
   encodePublicKey: (publicKey: Uint8Array) => string;
+  /** Largest envelope accepted, in bytes; larger ones are rejected before any parsing. */
+  maxMessageBytes: number;
 }
 
 /**
@@ -80,6 +96,14 @@ function receiveOrThrow(
   payload: Uint8Array,
   packet: IPublishPacket,
 ): Outcome {
+  if (payload.length === 0) {
+    const retainedDelete: RetainedDelete = { topic, retain: packet.retain, qos: packet.qos };
+    if (packet.properties !== undefined) retainedDelete.properties = packet.properties;
+    return { kind: 'retained-delete', retainedDelete };
+  }
+  if (payload.length > parts.maxMessageBytes) {
+    throw new MessageTooLargeError('incoming', topic, payload.length, parts.maxMessageBytes);
+  }
   const header = parseEnvelopeHeader(payload);
   if (!parts.opener.isForMe(payload)) {
     const skipped = {
@@ -134,6 +158,7 @@ function receiveOrThrow(
  */
 function parseEnvelopeHeader(payload: Uint8Array): EnvelopeHeader {
   const first = payload[0];
+  // A zero-length payload never gets here: receive() reports it as a retained-message delete.
   // NOTE: this client treats a first byte of 0x00 or from 0x20 up as "not an envelope", and
   // 0x02 to 0x1f as a later envelope version (UnsupportedVersionError). Text and JSON start at
   // 0x20 or above, while envelope versions are small integers. The envelope spec itself reports
@@ -145,8 +170,4 @@ function parseEnvelopeHeader(payload: Uint8Array): EnvelopeHeader {
     );
   }
   return parseHeader(payload);
-}
-
-function toHex(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
 }

@@ -1,6 +1,7 @@
-/** The end-to-end encrypting MQTT client returned by connectE2ee. */
-import { EventEmitter } from 'node:events';
-import { debuglog } from 'node:util';
+/**
+ * The end-to-end encrypting MQTT client, shared by the Node.js and browser entries. It works on an
+ * MQTT.js client that the platform entry creates, and imports nothing platform-specific.
+ */
 import type { EnvelopeOpener, EnvelopeSealer, KeyPair } from '@mqtt-e2ee/envelope';
 import type {
   IClientSubscribeProperties,
@@ -9,22 +10,22 @@ import type {
   ISubscriptionGrant,
   MqttClient,
 } from 'mqtt';
-import type { QoS } from './validate.js';
-import { PublishError, SubscribeError } from './errors.js';
-import { checkPublishRequest, checkSubscribeRequest } from './requests.js';
+import { TypedEmitter } from './emitter.js';
+import { MessageTooLargeError, PublishError, SubscribeError } from './errors.js';
+import type { KeyCodec, PublicKeyInput } from './keys.js';
+import { publishPacketSize } from './limits.js';
 import {
   receive,
   type DecryptFailure,
   type E2eeMessage,
   type ReceiverParts,
+  type RetainedDelete,
   type SkippedEnvelope,
 } from './receiver.js';
-import { asBuffer } from './payload.js';
+import { checkClearRequest, checkPublishRequest, checkSubscribeRequest } from './requests.js';
 import { SubscriptionRegistry } from './subscriptions.js';
 import { checkTopicFilters } from './topic.js';
-import type { KeyCodec, PublicKeyInput } from './keys.js';
-
-const log = debuglog('mqtt-e2ee');
+import type { QoS } from './validate.js';
 
 /** Options of E2eeClient.publish. */
 export interface E2eePublishOptions {
@@ -74,6 +75,8 @@ export interface E2eeClientEvents {
   'decrypt-error': [error: DecryptFailure];
   /** An envelope addressed to another recipient arrived. */
   skipped: [skipped: SkippedEnvelope];
+  /** A zero-length payload arrived: a retained-message delete, which is never decrypted. */
+  'retained-delete': [retainedDelete: RetainedDelete];
   connect: [connack: IConnackPacket];
   reconnect: [];
   offline: [];
@@ -82,7 +85,10 @@ export interface E2eeClientEvents {
   error: [error: Error];
 }
 
-/** Internal parts assembled by connectE2ee. */
+/** The payload type that MQTT.js publish accepts. */
+export type WirePayload = Parameters<MqttClient['publishAsync']>[1];
+
+/** Internal parts assembled by createE2eeClient. */
 export interface ClientParts {
   mqtt: MqttClient;
   identity: KeyPair;
@@ -91,13 +97,19 @@ export interface ClientParts {
   /** The same peer lookup the opener uses. */
   resolveSender: (keyId: Uint8Array) => Uint8Array[];
   keys: KeyCodec;
+  /** Largest envelope sent or accepted, in bytes. */
+  maxMessageBytes: number;
+  /** Converts an envelope to the payload type the platform's MQTT.js build sends. */
+  toWire: (envelope: Uint8Array) => WirePayload;
+  /** Debug log of connects, closes and rejected messages; never given payloads or keys. */
+  log: (message: string) => void;
 }
 
 /**
  * MQTT client that encrypts every publish to its recipients and decrypts every incoming message.
  * The underlying MQTT.js client is available as `mqtt` for anything not wrapped here.
  */
-export class E2eeClient extends EventEmitter<E2eeClientEvents> {
+export class E2eeClient extends TypedEmitter<E2eeClientEvents> {
   /** The MQTT.js client. Publishing through it directly sends clear text. */
   readonly mqtt: MqttClient;
   /** Public key of the local identity. */
@@ -111,7 +123,11 @@ export class E2eeClient extends EventEmitter<E2eeClientEvents> {
   readonly #keys: KeyCodec;
   readonly #subscriptions = new SubscriptionRegistry();
   readonly #receiver: ReceiverParts;
+  readonly #toWire: (envelope: Uint8Array) => WirePayload;
+  readonly #log: (message: string) => void;
   #rejectedCount = 0;
+  /** Maximum Packet Size from the broker's last MQTT 5 CONNACK; undefined means no limit. */
+  #brokerMaxPacketSize: number | undefined;
 
   constructor(parts: ClientParts) {
     super();
@@ -126,7 +142,10 @@ export class E2eeClient extends EventEmitter<E2eeClientEvents> {
       resolveSender: parts.resolveSender,
       subscriptions: this.#subscriptions,
       encodePublicKey: parts.keys.encodePublicKey,
+      maxMessageBytes: parts.maxMessageBytes,
     };
+    this.#toWire = parts.toWire;
+    this.#log = parts.log;
     this.#attach();
   }
 
@@ -134,7 +153,8 @@ export class E2eeClient extends EventEmitter<E2eeClientEvents> {
    * Encrypts `payload` for each recipient in `opts.to` and publishes the envelopes to `topic`.
    * Resolves when the QoS flow of every envelope completes: QoS 0 once the packet is written,
    * QoS 1 on PUBACK, QoS 2 on PUBCOMP. Rejects with PublishError, keeping the MQTT.js error as
-   * `cause`, when any envelope fails.
+   * `cause`, when any envelope fails, and with MessageTooLargeError before anything is sent when
+   * an envelope exceeds `maxMessageBytes` or the broker's Maximum Packet Size.
    */
   async publish(
     topic: string,
@@ -146,9 +166,12 @@ export class E2eeClient extends EventEmitter<E2eeClientEvents> {
     const envelopes = request.recipients.map((recipient) =>
       this.#sealer.seal(request.topic, request.payload, recipient),
     );
+    for (const envelope of envelopes) {
+      this.#checkSize(request.topic, envelope.length, request.options.qos ?? 0);
+    }
     const results = await Promise.allSettled(
       envelopes.map((envelope) =>
-        this.mqtt.publishAsync(request.topic, asBuffer(envelope), request.options),
+        this.mqtt.publishAsync(request.topic, this.#toWire(envelope), request.options),
       ),
     );
     const failures = results.filter((result) => result.status === 'rejected');
@@ -157,6 +180,19 @@ export class E2eeClient extends EventEmitter<E2eeClientEvents> {
       const count =
         envelopes.length > 1 ? ` (${failures.length} of ${envelopes.length} envelopes)` : '';
       throw new PublishError(request.topic, `${reasonOf(first.reason)}${count}`, first.reason);
+    }
+  }
+
+  /**
+   * Deletes the retained message of `topic` by publishing a zero-length retained payload (MQTT 5.0
+   * section 3.3.1.3). The empty payload has no envelope: subscribers get a 'retained-delete' event.
+   */
+  async clearRetained(topic: string, opts: { qos?: QoS } = {}): Promise<void> {
+    const request = checkClearRequest(topic, opts);
+    try {
+      await this.mqtt.publishAsync(request.topic, this.#toWire(new Uint8Array(0)), request.options);
+    } catch (error) {
+      throw new PublishError(request.topic, reasonOf(error), error);
     }
   }
 
@@ -201,26 +237,46 @@ export class E2eeClient extends EventEmitter<E2eeClientEvents> {
     await this.mqtt.endAsync(force);
   }
 
+  /** Throws MessageTooLargeError when an envelope exceeds the client or broker limit. */
+  #checkSize(topic: string, envelopeBytes: number, qos: QoS): void {
+    const max = this.#receiver.maxMessageBytes;
+    if (envelopeBytes > max) throw new MessageTooLargeError('outgoing', topic, envelopeBytes, max);
+    const brokerMax = this.#brokerMaxPacketSize;
+    if (brokerMax === undefined) return;
+    const packetBytes = publishPacketSize(topic, envelopeBytes, qos);
+    if (packetBytes > brokerMax) {
+      throw new MessageTooLargeError(
+        'outgoing',
+        topic,
+        packetBytes,
+        brokerMax,
+        "the broker's Maximum Packet Size",
+      );
+    }
+  }
+
   #attach(): void {
     this.mqtt.on('message', (topic, payload, packet) => this.#onMessage(topic, payload, packet));
     this.mqtt.on('connect', (connack) => {
-      log('connected, session present %s', connack.sessionPresent);
+      // MQTT 5.0 section 3.2.2.3.6: the client must not send packets larger than this.
+      this.#brokerMaxPacketSize = connack.properties?.maximumPacketSize;
+      this.#log(`connected, session present ${String(connack.sessionPresent)}`);
       this.emit('connect', connack);
     });
     this.mqtt.on('reconnect', () => {
-      log('reconnecting');
+      this.#log('reconnecting');
       this.emit('reconnect');
     });
     this.mqtt.on('offline', () => this.emit('offline'));
     this.mqtt.on('close', () => {
-      log('connection closed');
+      this.#log('connection closed');
       this.emit('close');
     });
     this.mqtt.on('error', (error) => {
-      // EventEmitter throws an 'error' event that has no listener, which would crash the process
-      // from inside MQTT.js, so without a listener the error is only logged.
+      // Node's EventEmitter convention is to throw an 'error' event that has no listener, which
+      // would break MQTT.js from inside its handler, so without a listener the error is only logged.
       if (this.listenerCount('error') > 0) this.emit('error', error);
-      else log('MQTT error without listener: %s', error.message);
+      else this.#log(`MQTT error without listener: ${error.message}`);
     });
   }
 
@@ -230,9 +286,11 @@ export class E2eeClient extends EventEmitter<E2eeClientEvents> {
       this.emit('message', outcome.message);
     } else if (outcome.kind === 'skipped') {
       this.emit('skipped', outcome.skipped);
+    } else if (outcome.kind === 'retained-delete') {
+      this.emit('retained-delete', outcome.retainedDelete);
     } else {
       this.#rejectedCount++;
-      log('rejected incoming message %d: %s', this.#rejectedCount, outcome.error.code);
+      this.#log(`rejected incoming message ${this.#rejectedCount}: ${outcome.error.code}`);
       this.emit('decrypt-error', outcome.error);
     }
   }

@@ -1,6 +1,6 @@
 /** Validation of publish and subscribe arguments, before anything is sealed or sent. */
-import { Buffer } from 'node:buffer';
 import type { IClientPublishOptions, IClientSubscribeOptions } from 'mqtt';
+import { toHex } from './bytes.js';
 import { InvalidOptionError, OptionRangeError } from './errors.js';
 import type { KeyCodec } from './keys.js';
 import { payloadBytes } from './payload.js';
@@ -76,7 +76,7 @@ function checkRecipients(to: unknown, keys: KeyCodec): Uint8Array[] {
   list.forEach((input, index) => {
     const option = Array.isArray(to) ? `opts.to[${index}]` : 'opts.to';
     const publicKey = keys.decodePublicKeyInput(input, option);
-    const id = Buffer.from(publicKey).toString('hex');
+    const id = toHex(publicKey);
     if (seen.has(id)) return;
     seen.add(id);
     recipients.push(publicKey);
@@ -102,6 +102,19 @@ function checkPublishProperties(
       true,
     );
   }
+}
+
+const CLEAR_KEYS = ['qos'] as const;
+
+/** Checks the arguments of clearRetained, which publishes a zero-length retained payload. */
+export function checkClearRequest(
+  topic: unknown,
+  opts: unknown,
+): { topic: string; options: IClientPublishOptions } {
+  const checkedTopic = checkTopicName(topic, 'topic');
+  if (!isPlainObject(opts)) throw new InvalidOptionError('opts', 'an object', opts);
+  checkKnownKeys(opts, CLEAR_KEYS, 'opts');
+  return { topic: checkedTopic, options: { qos: checkQos(opts['qos'], 'opts.qos'), retain: true } };
 }
 
 export function checkSubscribeRequest(

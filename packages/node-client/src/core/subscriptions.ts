@@ -1,4 +1,5 @@
 /** Sender filters of the active subscriptions, for the `from` option of subscribe. */
+import { bytesEqual } from './bytes.js';
 import { topicMatchesFilter } from './topic.js';
 
 /** Allowed senders of one subscription: public keys grouped by key id (16 hex characters). */
@@ -52,8 +53,3 @@ export function filterAllows(filter: SenderFilter, keyId: string, publicKey: Uin
   return keys !== undefined && keys.some((key) => bytesEqual(key, publicKey));
 }
 
-export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}

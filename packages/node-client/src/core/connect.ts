@@ -1,0 +1,150 @@
+/** Assembly of an E2eeClient from checked settings and an MQTT.js client the platform opens. */
+import {
+  EnvelopeOpener,
+  EnvelopeSealer,
+  type EnvelopeOpenerOptions,
+  type EnvelopeSealerOptions,
+  type KeyPair,
+} from '@mqtt-e2ee/envelope';
+import type { MqttClient } from 'mqtt';
+import { E2eeClient, type WirePayload } from './client.js';
+import { ConnectError } from './errors.js';
+import { keyCodec, resolveKeyIdentity } from './keys.js';
+import {
+  checkOptionsObject,
+  checkProvider,
+  CORE_OPTION_KEYS,
+  resolveSettings,
+  type ClientSettings,
+  type CoreOptions,
+} from './settings.js';
+import { checkKnownKeys } from './validate.js';
+
+/** What differs between platforms once the options are checked. */
+export interface PlatformHooks {
+  /** Converts an envelope to what the MQTT.js build sends. Default: the Uint8Array itself. */
+  toWire?: (envelope: Uint8Array) => WirePayload;
+  /** Debug log of connects, closes and rejected message codes. Default: no logging. */
+  log?: (message: string) => void;
+}
+
+/** Options of connectE2eeWith: CoreOptions and an identity as a KeyPair or secret key text. */
+export interface CoreConnectOptions extends CoreOptions {
+  identity: KeyPair | string;
+}
+
+/**
+ * Creates an E2eeClient on the MQTT.js client that `open` returns and resolves on its first
+ * CONNACK. `open` is called once; it may use any MQTT.js build and transport. On a failed first
+ * connection the MQTT.js client is ended and the promise rejects with ConnectError.
+ */
+export async function connectE2eeWith(
+  open: () => MqttClient,
+  opts: CoreConnectOptions,
+  hooks: PlatformHooks & { brokerLabel?: string } = {},
+): Promise<E2eeClient> {
+  checkOptionsObject(opts);
+  checkKnownKeys(opts, CORE_OPTION_KEYS, 'opts');
+  const provider = checkProvider(opts['provider']);
+  const identity = resolveKeyIdentity(opts['identity'], 'opts.identity', provider);
+  const settings = resolveSettings(opts, identity, provider);
+  return openE2eeClient(settings, open, hooks.brokerLabel ?? 'the broker', hooks);
+}
+
+/**
+ * Creates the client with `open` and waits for the first CONNACK. `shownUrl` names the broker
+ * in ConnectError and must not contain credentials.
+ */
+export async function openE2eeClient(
+  settings: ClientSettings,
+  open: () => MqttClient,
+  shownUrl: string,
+  hooks: PlatformHooks,
+): Promise<E2eeClient> {
+  const client = createE2eeClient(settings, open, shownUrl, hooks);
+  try {
+    await waitForConnack(client.mqtt);
+  } catch (error) {
+    await client.mqtt.endAsync(true).catch(() => undefined);
+    throw new ConnectError(shownUrl, error);
+  }
+  return client;
+}
+
+function createE2eeClient(
+  settings: ClientSettings,
+  open: () => MqttClient,
+  shownUrl: string,
+  hooks: PlatformHooks,
+): E2eeClient {
+  const sealerOptions: EnvelopeSealerOptions = { identity: settings.identity };
+  const openerOptions: EnvelopeOpenerOptions = {
+    identities: [settings.identity],
+    resolveSender: (keyId) => settings.peers.resolveSender(keyId),
+  };
+  if (settings.provider !== undefined) {
+    sealerOptions.provider = settings.provider;
+    openerOptions.provider = settings.provider;
+  }
+  if (settings.maxMessagesPerSession !== undefined) {
+    sealerOptions.maxMessagesPerSession = settings.maxMessagesPerSession;
+  }
+  if (settings.maxSessionAgeMs !== undefined) {
+    sealerOptions.maxSessionAgeMs = settings.maxSessionAgeMs;
+  }
+  if (settings.replayWindow !== undefined) openerOptions.replayWindow = settings.replayWindow;
+
+  const sealer = new EnvelopeSealer(sealerOptions);
+  const opener = new EnvelopeOpener(openerOptions);
+
+  let mqtt: MqttClient;
+  try {
+    mqtt = open();
+  } catch (error) {
+    // MQTT.js throws synchronously for option errors such as an unknown protocol.
+    throw new ConnectError(shownUrl, error);
+  }
+  // The E2eeClient attaches its message listener before the first CONNACK, so messages that a
+  // persistent session delivers right after connecting are decrypted too.
+  return new E2eeClient({
+    mqtt,
+    identity: settings.identity,
+    sealer,
+    opener,
+    resolveSender: openerOptions.resolveSender,
+    keys: keyCodec,
+    maxMessageBytes: settings.maxMessageBytes,
+    toWire: hooks.toWire ?? ((envelope) => envelope as WirePayload),
+    log: hooks.log ?? (() => undefined),
+  });
+}
+
+/** Resolves on the first CONNACK; rejects on the first error, or on close or end before it. */
+function waitForConnack(mqtt: MqttClient): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let lastError: Error | undefined;
+    const cleanup = (): void => {
+      mqtt.off('connect', onConnect);
+      mqtt.off('error', onError);
+      mqtt.off('close', onClose);
+      mqtt.off('end', onClose);
+    };
+    const onConnect = (): void => {
+      cleanup();
+      resolve();
+    };
+    const onError = (error: Error): void => {
+      lastError = error;
+      cleanup();
+      reject(error);
+    };
+    const onClose = (): void => {
+      cleanup();
+      reject(lastError ?? new Error('the connection closed before the broker sent CONNACK'));
+    };
+    mqtt.on('connect', onConnect);
+    mqtt.on('error', onError);
+    mqtt.on('close', onClose);
+    mqtt.on('end', onClose);
+  });
+}

@@ -1,0 +1,57 @@
+/**
+ * @mqtt-e2ee/node-client/core: the platform-neutral client core that the Node.js and browser
+ * entries share. It imports no node: modules and takes an MQTT.js client that the caller opens,
+ * so it runs with any MQTT.js build and transport.
+ */
+export { connectE2eeWith, openE2eeClient, type CoreConnectOptions, type PlatformHooks } from './connect.js';
+export {
+  E2eeClient,
+  type ClientParts,
+  type E2eeClientEvents,
+  type E2eePublishOptions,
+  type E2eeSubscribeOptions,
+  type WirePayload,
+} from './client.js';
+export { TypedEmitter, type EventMap } from './emitter.js';
+export {
+  checkMqttOptions,
+  checkOptionsObject,
+  checkProvider,
+  CORE_OPTION_KEYS,
+  resolveSettings,
+  type ClientSettings,
+  type CoreOptions,
+} from './settings.js';
+export type {
+  DecryptFailure,
+  E2eeMessage,
+  RetainedDelete,
+  SkippedEnvelope,
+} from './receiver.js';
+export {
+  decodePublicKeyInput,
+  isSecretKeyText,
+  keyCodec,
+  resolveKeyIdentity,
+  resolvePeers,
+  type KeyCodec,
+  type PublicKeyInput,
+  type SenderResolver,
+} from './keys.js';
+export {
+  ConnectError,
+  Described,
+  describeValue,
+  InvalidOptionError,
+  MessageHandlingError,
+  MessageTooLargeError,
+  OptionFileError,
+  OptionRangeError,
+  PublishError,
+  SenderNotAllowedError,
+  SubscribeError,
+} from './errors.js';
+export { MAX_REMAINING_LENGTH, publishPacketSize } from './limits.js';
+export { topicMatchesFilter } from './topic.js';
+export { checkKnownKeys, checkOptionalInteger, checkOptionalString, isPlainObject, type QoS } from './validate.js';
+export { bytesEqual, toHex } from './bytes.js';

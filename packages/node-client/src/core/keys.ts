@@ -1,0 +1,138 @@
+/** Identity, peer and public key inputs, decoded with @mqtt-e2ee/key-exchange. */
+import { keyIdHex, keyPairFromSecretKey, type CryptoProvider, type KeyPair } from '@mqtt-e2ee/envelope';
+import {
+  decodeSecretKey,
+  encodePublicKey,
+  KeyFormatError,
+  PeerDirectory,
+  SECRET_KEY_PREFIX,
+  toPublicKey,
+  type PublicKeyInput,
+} from '@mqtt-e2ee/key-exchange';
+import { Described, InvalidOptionError, OptionRangeError } from './errors.js';
+import { bytesEqual } from './bytes.js';
+
+export type { PublicKeyInput };
+
+/** Looks up candidate sender public keys by key id, as EnvelopeOpener's `resolveSender`. */
+export interface SenderResolver {
+  resolveSender(keyId: Uint8Array): Uint8Array[];
+}
+
+/** Key helpers the client needs, bundled so that requests and the receiver share one set. */
+export interface KeyCodec {
+  decodePublicKeyInput(input: unknown, option: string): Uint8Array;
+  encodePublicKey(publicKey: Uint8Array): string;
+  keyIdHex(publicKey: Uint8Array): string;
+}
+
+const PUBLIC_KEY_EXPECTED = "a public key text ('mqe2e-pk1-…') or 32 raw bytes";
+
+export const keyCodec: KeyCodec = {
+  decodePublicKeyInput,
+  encodePublicKey,
+  keyIdHex,
+};
+
+/** Decodes a public key given as key text or raw bytes, naming the option on failure. */
+export function decodePublicKeyInput(input: unknown, option: string): Uint8Array {
+  if (typeof input !== 'string' && !(input instanceof Uint8Array)) {
+    throw new InvalidOptionError(option, PUBLIC_KEY_EXPECTED, input);
+  }
+  try {
+    return toPublicKey(input);
+  } catch (error) {
+    if (!(error instanceof KeyFormatError)) throw error;
+    // The KeyFormatError message names what is wrong with the key and never echoes key text.
+    throw new OptionRangeError(
+      option,
+      `${PUBLIC_KEY_EXPECTED} (${error.message.replace(/\.$/, '')})`,
+      input,
+      {
+        cause: error,
+      },
+    );
+  }
+}
+
+/** Returns true when `value` is a string with the secret key text prefix. */
+export function isSecretKeyText(value: unknown): boolean {
+  return typeof value === 'string' && value.startsWith(SECRET_KEY_PREFIX);
+}
+
+/**
+ * Resolves an identity given as a KeyPair (its public key must belong to its secret key) or as
+ * secret key text. Platform entries handle other forms, such as a key file path, before this.
+ */
+export function resolveKeyIdentity(
+  value: unknown,
+  option: string,
+  provider: CryptoProvider | undefined,
+): KeyPair {
+  if (typeof value === 'string' && isSecretKeyText(value)) {
+    return fromSecretKey(decodeSecretKeyText(value, option), provider);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new InvalidOptionError(option, 'a KeyPair or secret key text', value);
+  }
+  const { secretKey, publicKey } = value as Partial<KeyPair>;
+  checkRawKey(secretKey, `${option}.secretKey`);
+  checkRawKey(publicKey, `${option}.publicKey`);
+  const pair = fromSecretKey(secretKey, provider);
+  if (!bytesEqual(pair.publicKey, publicKey)) {
+    throw new OptionRangeError(
+      `${option}.publicKey`,
+      `the public key of ${option}.secretKey`,
+      new Described('the public key of another secret key'),
+    );
+  }
+  return pair;
+}
+
+function checkRawKey(key: unknown, option: string): asserts key is Uint8Array {
+  if (!(key instanceof Uint8Array)) throw new InvalidOptionError(option, 'a Uint8Array', key);
+  if (key.length !== 32) throw new OptionRangeError(option, '32 bytes long', key);
+}
+
+function decodeSecretKeyText(text: string, option: string): Uint8Array {
+  try {
+    return decodeSecretKey(text);
+  } catch (error) {
+    if (!(error instanceof KeyFormatError)) throw error;
+    throw new OptionRangeError(
+      option,
+      `valid secret key text (${error.message.replace(/\.$/, '')})`,
+      text,
+      {
+        cause: error,
+      },
+    );
+  }
+}
+
+function fromSecretKey(secretKey: Uint8Array, provider: CryptoProvider | undefined): KeyPair {
+  return provider === undefined
+    ? keyPairFromSecretKey(secretKey)
+    : keyPairFromSecretKey(secretKey, provider);
+}
+
+/** Resolves the peers option: a PeerDirectory, used live, or a list of public keys. */
+export function resolvePeers(value: unknown, option: string): SenderResolver {
+  if (value === undefined) return { resolveSender: () => [] };
+  // Checked by shape as well as by class, so a PeerDirectory from another copy of the package works.
+  if (
+    value instanceof PeerDirectory ||
+    typeof (value as { resolve?: unknown } | null)?.resolve === 'function'
+  ) {
+    const directory = value as Pick<PeerDirectory, 'resolve'>;
+    return { resolveSender: (keyId) => directory.resolve(keyId) };
+  }
+  if (!Array.isArray(value)) {
+    throw new InvalidOptionError(option, 'a PeerDirectory or an array of public keys', value);
+  }
+  const directory = new PeerDirectory();
+  value.forEach((input: unknown, index) =>
+    directory.addPeer(decodePublicKeyInput(input, `${option}[${index}]`)),
+  );
+  return { resolveSender: (keyId) => directory.resolve(keyId) };
+}
