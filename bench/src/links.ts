@@ -68,7 +68,7 @@ export const plaintextLink: LinkFactory = async ({ brokerUrl, topic, qos, sink }
   await subscriber.subscribeAsync(topic, { qos });
   const pending = new PendingPublishes();
   const done = (error?: Error): void => {
-    if (error !== undefined) sink.fail(error);
+    if (error) sink.fail(error);
     pending.settle();
   };
   return {
@@ -117,7 +117,7 @@ export function envelopeLink(provider: CryptoProvider): LinkFactory {
     await subscriber.subscribeAsync(topic, { qos });
     const pending = new PendingPublishes();
     const done = (error?: Error): void => {
-      if (error !== undefined) sink.fail(error);
+      if (error) sink.fail(error);
       pending.settle();
     };
     const recipient = keys.recipient.publicKey;

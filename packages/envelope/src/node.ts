@@ -6,6 +6,7 @@ import { loadSodiumProvider } from './providers/sodium.js';
 import type { CryptoProvider } from './provider.js';
 
 export { nodeProvider } from './providers/node.js';
+export { loadSodiumProvider } from './providers/sodium.js';
 
 let fastest: CryptoProvider | undefined;
 

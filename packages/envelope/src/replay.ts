@@ -73,8 +73,10 @@ export class ReplayWindow {
   }
 
   /**
-   * Rebuilds a window of `size` from a snapshot. With a different size, the accepted sequence
-   * numbers still inside the new window are carried over.
+   * Rebuilds a window of `size` from a snapshot. With a smaller size, the accepted sequence
+   * numbers still inside the new window are carried over. With a larger size, the sequence numbers
+   * that the snapshot no longer covered are marked as seen, because any of them may have been
+   * accepted, so they can never be accepted again.
    */
   static restore(snapshot: ReplaySnapshot, size: number = snapshot.size): ReplayWindow {
     const window = new ReplayWindow(size);
@@ -87,9 +89,8 @@ export class ReplayWindow {
     const old = new ReplayWindow(snapshot.size);
     old.#highest = snapshot.top;
     old.#bits.set(snapshot.bitmap);
-    const span = BigInt(Math.min(size, snapshot.size));
-    for (let seq = snapshot.top; seq >= 0n && snapshot.top - seq < span; seq--) {
-      if (old.#get(seq)) window.#set(seq);
+    for (let seq = snapshot.top; seq >= 0n && snapshot.top - seq < BigInt(size); seq--) {
+      if (snapshot.top - seq >= BigInt(snapshot.size) || old.#get(seq)) window.#set(seq);
     }
     return window;
   }

@@ -222,10 +222,9 @@ function expectedCode(offset: number, bit: number): string {
 }
 
 describe('envelope provider interop', () => {
-  const directions = [
-    { sealWith: providers[0]!, openWith: providers[1]! },
-    { sealWith: providers[1]!, openWith: providers[0]! },
-  ].map((d) => ({ ...d, from: d.sealWith.name, to: d.openWith.name }));
+  const directions = providers
+    .flatMap((sealWith) => providers.filter((p) => p !== sealWith).map((openWith) => ({ sealWith, openWith })))
+    .map((d) => ({ ...d, from: d.sealWith.name, to: d.openWith.name }));
 
   it.each(directions)('seals with $from, opens with $to', ({ sealWith, openWith }) => {
     const alice = generateKeyPair(sealWith);

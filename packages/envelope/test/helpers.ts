@@ -2,9 +2,13 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { nobleProvider, type CryptoProvider } from '../src/index.js';
 import { nodeProvider } from '../src/node.js';
+import { sodiumProvider } from '../src/sodium.js';
 
-/** Every provider the suites run against. */
-export const providers: CryptoProvider[] = [nobleProvider, nodeProvider];
+/**
+ * Every provider the suites run against. sodium-native is a devDependency, so importing
+ * '../src/sodium.js' fails the whole run when its native binding does not load.
+ */
+export const providers: CryptoProvider[] = [nobleProvider, nodeProvider, sodiumProvider];
 
 const vectorDir = fileURLToPath(new URL('../../../test-vectors/', import.meta.url));
 

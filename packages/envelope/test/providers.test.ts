@@ -5,7 +5,8 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { describe, expect, it } from 'vitest';
 import { hkdfExpand, hkdfExtract } from '../src/kdf.js';
 import { generateKeyPair, keyPairFromSecretKey, nobleProvider } from '../src/index.js';
-import { nodeProvider } from '../src/node.js';
+import { fastestProvider, loadSodiumProvider, nodeProvider } from '../src/node.js';
+import { createSodiumProvider, sodiumProvider } from '../src/sodium.js';
 import { providers, toHex } from './helpers.js';
 
 describe.each(providers)('provider $name', (provider) => {
@@ -76,6 +77,37 @@ describe.each(providers)('provider $name', (provider) => {
   });
 });
 
+describe('provider selection', () => {
+  it('picks sodium when it loads', () => {
+    expect(fastestProvider().name).toBe('sodium');
+    expect(fastestProvider()).toBe(fastestProvider());
+    expect(sodiumProvider.name).toBe('sodium');
+  });
+
+  it('returns undefined without sodium-native', () => {
+    const missing = () => {
+      throw Object.assign(new Error("Cannot find module 'sodium-native'"), { code: 'MODULE_NOT_FOUND' });
+    };
+    expect(loadSodiumProvider(missing)).toBeUndefined();
+    expect(loadSodiumProvider((specifier) => (specifier === 'sodium-native' ? {} : undefined))?.name).toBe('sodium');
+  });
+
+  it('maps sodium failures to typed errors', () => {
+    const failing = createSodiumProvider({
+      crypto_scalarmult: () => {
+        throw new Error('status: -1');
+      },
+      crypto_aead_chacha20poly1305_ietf_decrypt: () => {
+        throw new Error('could not verify data');
+      },
+    } as unknown as Parameters<typeof createSodiumProvider>[0]);
+    expect(() => failing.x25519(new Uint8Array(32), new Uint8Array(32))).toThrow(/low order/);
+    expect(() => failing.aeadOpen(new Uint8Array(32), new Uint8Array(12), new Uint8Array(0), new Uint8Array(16))).toThrow(
+      /Decryption failed/,
+    );
+  });
+});
+
 describe('main entry', () => {
   it('imports no node: modules', () => {
     // Follow relative imports from src/index.ts and collect every module specifier.
@@ -98,6 +130,8 @@ describe('main entry', () => {
       }
     }
     expect(seen.has('providers/node.ts')).toBe(false);
+    expect(seen.has('providers/sodium.ts')).toBe(false);
+    expect(seen.has('replay-file.ts')).toBe(false);
     expect(seen.size).toBeGreaterThan(10);
     expect([...specifiers].filter((s) => s.startsWith('node:'))).toEqual([]);
     const nodeImporters = [...seen].filter((file) => readFileSync(srcDir + file, 'utf8').includes("'node:"));

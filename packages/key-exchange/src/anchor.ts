@@ -59,7 +59,8 @@ export function anchorIdHex(anchorPublicKey: Uint8Array): string {
   return signingKeyIdHex(anchorPublicKey);
 }
 
-function endorsementBytes(e: Omit<Endorsement, 'signature'>): Uint8Array {
+/** Bytes an endorsement signature covers. */
+export function endorsementBytes(e: Omit<Endorsement, 'signature'>): Uint8Array {
   return new SignedBytesBuilder('mqtt-e2ee/v1 endorsement')
     .text(e.prefix)
     .text(e.clientId)
@@ -71,7 +72,8 @@ function endorsementBytes(e: Omit<Endorsement, 'signature'>): Uint8Array {
     .build();
 }
 
-function revocationBytes(r: Omit<Revocation, 'signature'>): Uint8Array {
+/** Bytes a revocation signature covers. */
+export function revocationBytes(r: Omit<Revocation, 'signature'>): Uint8Array {
   return new SignedBytesBuilder('mqtt-e2ee/v1 revocation')
     .text(r.prefix)
     .text(r.clientId)

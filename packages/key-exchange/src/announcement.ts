@@ -59,7 +59,8 @@ interface KeyPairPublic {
   readonly signingKey: Uint8Array;
 }
 
-function announcementBytes(a: Omit<Announcement, 'signature'>): Uint8Array {
+/** Bytes the self-signature of an announcement covers (spec/key-exchange-v1.md, "Signed bytes"). */
+export function announcementBytes(a: Omit<Announcement, 'signature'>): Uint8Array {
   const builder = new SignedBytesBuilder('mqtt-e2ee/v1 announcement')
     .text(a.prefix)
     .text(a.clientId)
@@ -75,7 +76,8 @@ function announcementBytes(a: Omit<Announcement, 'signature'>): Uint8Array {
   return builder.build();
 }
 
-function rotationBytes(prefix: string, clientId: string, old: KeyPairPublic, next: KeyPairPublic, retiredAt: number): Uint8Array {
+/** Bytes a rotation link signature covers: the old key pair vouches for the next one. */
+export function rotationBytes(prefix: string, clientId: string, old: KeyPairPublic, next: KeyPairPublic, retiredAt: number): Uint8Array {
   return new SignedBytesBuilder('mqtt-e2ee/v1 rotation')
     .text(prefix)
     .text(clientId)

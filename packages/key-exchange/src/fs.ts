@@ -2,20 +2,34 @@
  * File keystore (Node.js only): NAME.key contains the secret key text and must have mode 0600,
  * NAME.pub contains the public key text. Both are one key line followed by a newline.
  */
-import { randomBytes } from 'node:crypto';
-import { link, open, readdir, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { open, readdir, stat, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { existsError, pathExists, writeFileAtomic } from './atomic-file.js';
 import { nobleProvider, type CryptoProvider, type KeyPair } from '@mqtt-e2ee/envelope';
 import { KeyFileError, KeyFilePermissionError, KeyFormatError } from './errors.js';
 import {
+  generateDeviceIdentity,
   generateIdentity,
+  hasSigningKey,
   identityFromSecretKeyText,
   keyIdHex,
   publicKeyText,
   secretKeyText,
+  type DeviceIdentity,
 } from './identity.js';
-import { decodePublicKey } from './keytext.js';
+import { SIGNING_PUBLIC_KEY_PREFIX, SIGNING_SECRET_KEY_PREFIX, decodePublicKey } from './keytext.js';
 import { PeerDirectory } from './peers.js';
+import {
+  decodeAnchorPublicKey,
+  decodeAnchorSecretKey,
+  decodeSigningSecretKey,
+  encodeAnchorPublicKey,
+  encodeAnchorSecretKey,
+  encodeSigningPublicKey,
+  encodeSigningSecretKey,
+  generateSigningKeyPair,
+  type SigningKeyPair,
+} from './signing.js';
 
 /** Largest key or peer file that is read, in bytes. A key line is 58 bytes. */
 export const MAX_KEY_FILE_BYTES = 64 * 1024;
@@ -33,102 +47,6 @@ export interface IdentityFiles {
   readonly keyId: string;
   readonly secretKeyPath: string;
   readonly publicKeyPath: string;
-}
-
-function isErrnoException(error: unknown, code: string): boolean {
-  return error instanceof Error && (error as NodeJS.ErrnoException).code === code;
-}
-
-/** Flushes the directory entry of a rename to disk. Platforms that cannot open a directory skip it. */
-async function syncDirectory(dir: string): Promise<void> {
-  let handle: FileHandle | undefined;
-  try {
-    handle = await open(dir, 'r');
-    await handle.sync();
-  } catch (error) {
-    const skippable = ['EISDIR', 'EPERM', 'EINVAL', 'EACCES'].some((code) => isErrnoException(error, code));
-    if (!skippable) throw error;
-  } finally {
-    await handle?.close();
-  }
-}
-
-function existsError(path: string): KeyFileError {
-  return new KeyFileError(
-    path,
-    'exists',
-    `Key file ${path} already exists: choose another name, or pass { overwrite: true } to replace it.`,
-  );
-}
-
-/**
- * Moves the finished temp file into place. Without `overwrite`, link() creates the new name only if it
- * does not exist yet, so an existing key is never replaced, even by a concurrent writer.
- */
-async function publish(temp: string, path: string, overwrite: boolean): Promise<void> {
-  if (overwrite) {
-    await rename(temp, path);
-    return;
-  }
-  try {
-    await link(temp, path);
-  } catch (error) {
-    if (isErrnoException(error, 'EEXIST')) throw existsError(path);
-    const unsupported = ['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS'].some((code) =>
-      isErrnoException(error, code),
-    );
-    if (!unsupported) throw error;
-    // NOTE: on file systems without hard links, another writer can create `path` between this
-    // check and the rename, and its file is then replaced.
-    if (await pathExists(path)) throw existsError(path);
-    await rename(temp, path);
-    return;
-  }
-  await unlink(temp);
-}
-
-/**
- * Writes `content` to `path` atomically: a temp file in the same directory is created with `mode`,
- * written and fsynced, then moved into place, and the directory is fsynced.
- */
-async function writeFileAtomic(
-  path: string,
-  content: string,
-  mode: number,
-  overwrite: boolean,
-): Promise<void> {
-  const dir = dirname(path);
-  const temp = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-  let created = false;
-  try {
-    const handle = await open(temp, 'wx', mode);
-    created = true;
-    try {
-      // The mode passed to open() is reduced by the umask, so set the exact bits.
-      await handle.chmod(mode);
-      await handle.writeFile(content, 'utf8');
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await publish(temp, path, overwrite);
-    created = false;
-  } finally {
-    if (created) {
-      await unlink(temp).catch(() => undefined);
-    }
-  }
-  await syncDirectory(dir);
-}
-
-async function pathExists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch (error) {
-    if (isErrnoException(error, 'ENOENT')) return false;
-    throw error;
-  }
 }
 
 function identityPaths(basePath: string): { secretKeyPath: string; publicKeyPath: string } {
@@ -159,13 +77,19 @@ export async function writeIdentityFiles(
   const { secretKeyPath, publicKeyPath } = identityPaths(basePath);
   const overwrite = options.overwrite === true;
   const identity = options.identity ?? generateIdentity(options.provider ?? nobleProvider);
-  const publicLine = `${publicKeyText(identity)}\n`;
+  // An identity with a signing key gets a second line in each file; files of identities
+  // without one keep the single-line format of earlier versions.
+  const signing = hasSigningKey(identity) ? identity.signing : undefined;
+  const publicLine =
+    `${publicKeyText(identity)}\n` + (signing ? `${encodeSigningPublicKey(signing.publicKey)}\n` : '');
+  const secretLines =
+    `${secretKeyText(identity)}\n` + (signing ? `${encodeSigningSecretKey(signing.secretKey)}\n` : '');
   if (!overwrite) {
     for (const path of [secretKeyPath, publicKeyPath]) {
       if (await pathExists(path)) throw existsError(path);
     }
   }
-  await writeFileAtomic(secretKeyPath, `${secretKeyText(identity)}\n`, 0o600, overwrite);
+  await writeFileAtomic(secretKeyPath, secretLines, 0o600, overwrite);
   try {
     await writeFileAtomic(publicKeyPath, publicLine, 0o644, overwrite);
   } catch (error) {
@@ -244,18 +168,105 @@ function withLocation(error: unknown, location: string): unknown {
 export async function readIdentityFile(
   path: string,
   provider: CryptoProvider = nobleProvider,
-): Promise<KeyPair> {
+): Promise<KeyPair | DeviceIdentity> {
+  const { key, signing } = splitSigningLine(path, await readKeyFile(path, true), SIGNING_SECRET_KEY_PREFIX);
+  let identity: KeyPair;
+  try {
+    identity = identityFromSecretKeyText(key.text, provider);
+  } catch (error) {
+    throw withLocation(error, `${path}:${key.lineNumber}`);
+  }
+  if (signing === undefined) return identity;
+  try {
+    return { ...identity, signing: decodeSigningSecretKey(signing.text) };
+  } catch (error) {
+    throw withLocation(error, `${path}:${signing.lineNumber}`);
+  }
+}
+
+/**
+ * Splits a key file into its key line and an optional second line with the signing key
+ * (version 2 of the key files). A file with one line is a version 1 file.
+ */
+function splitSigningLine(path: string, content: string, signingPrefix: string): { key: KeyLine; signing?: KeyLine } {
+  const lines = keyLines(content);
+  const signing = lines.filter((line) => line.text.startsWith(signingPrefix));
+  const keys = lines.filter((line) => !line.text.startsWith(signingPrefix));
+  const key = keys[0];
+  if (key === undefined || keys.length !== 1 || signing.length > 1) {
+    throw new KeyFileError(
+      path,
+      'content',
+      `Key file ${path} must contain one key line and at most one ${signingPrefix} line, found ${lines.length} lines.`,
+    );
+  }
+  const [first] = signing;
+  return first === undefined ? { key } : { key, signing: first };
+}
+
+/**
+ * Reads BASE.key as an identity with a signing key. A version 1 file without a signing key is
+ * upgraded in place: a new signing key is added to BASE.key and BASE.pub. When BASE.key does not
+ * exist, both files are created.
+ */
+export async function loadOrCreateDeviceIdentity(
+  basePath: string,
+  provider: CryptoProvider = nobleProvider,
+): Promise<DeviceIdentity> {
+  const { secretKeyPath } = identityPaths(basePath);
+  if (!(await pathExists(secretKeyPath))) {
+    const identity = generateDeviceIdentity(provider);
+    await writeIdentityFiles(basePath, { identity, provider });
+    return identity;
+  }
+  const identity = await readIdentityFile(secretKeyPath, provider);
+  if (hasSigningKey(identity)) return identity;
+  const upgraded: DeviceIdentity = { ...identity, signing: generateSigningKeyPair(provider) };
+  await writeIdentityFiles(basePath, { identity: upgraded, overwrite: true, provider });
+  return upgraded;
+}
+
+/** Writes an anchor key pair: BASE.key (mqe2e-as1-…, mode 0600) and BASE.pub (mqe2e-ap1-…). */
+export async function writeAnchorFiles(
+  basePath: string,
+  options: { anchor?: SigningKeyPair; overwrite?: boolean; provider?: CryptoProvider } = {},
+): Promise<{ anchor: SigningKeyPair; secretKeyPath: string; publicKeyPath: string }> {
+  const { secretKeyPath, publicKeyPath } = identityPaths(basePath);
+  const overwrite = options.overwrite === true;
+  const anchor = options.anchor ?? generateSigningKeyPair(options.provider ?? nobleProvider);
+  if (!overwrite) {
+    for (const path of [secretKeyPath, publicKeyPath]) {
+      if (await pathExists(path)) throw existsError(path);
+    }
+  }
+  await writeFileAtomic(secretKeyPath, `${encodeAnchorSecretKey(anchor.secretKey)}\n`, 0o600, overwrite);
+  await writeFileAtomic(publicKeyPath, `${encodeAnchorPublicKey(anchor.publicKey)}\n`, 0o644, overwrite);
+  return { anchor, secretKeyPath, publicKeyPath };
+}
+
+/** Reads an anchor secret key file (mqe2e-as1-…, mode 0600). */
+export async function readAnchorFile(path: string): Promise<SigningKeyPair> {
   const line = singleKeyLine(path, await readKeyFile(path, true));
   try {
-    return identityFromSecretKeyText(line.text, provider);
+    return decodeAnchorSecretKey(line.text);
   } catch (error) {
     throw withLocation(error, `${path}:${line.lineNumber}`);
   }
 }
 
-/** Reads the public key from a NAME.pub file with one key line. */
-export async function readPublicKeyFile(path: string): Promise<Uint8Array> {
+/** Reads an anchor public key file (mqe2e-ap1-…). */
+export async function readAnchorPublicKeyFile(path: string): Promise<Uint8Array> {
   const line = singleKeyLine(path, await readKeyFile(path, false));
+  try {
+    return decodeAnchorPublicKey(line.text);
+  } catch (error) {
+    throw withLocation(error, `${path}:${line.lineNumber}`);
+  }
+}
+
+/** Reads the X25519 public key from a NAME.pub file: one key line and an optional signing key line. */
+export async function readPublicKeyFile(path: string): Promise<Uint8Array> {
+  const line = splitSigningLine(path, await readKeyFile(path, false), SIGNING_PUBLIC_KEY_PREFIX).key;
   try {
     return decodePublicKey(line.text);
   } catch (error) {
@@ -278,6 +289,8 @@ export async function loadOrCreateIdentity(
 /** Adds every "KEY [NAME]" line of a peer file. Lines without a name get `defaultName`. */
 function addPeerLines(directory: PeerDirectory, path: string, content: string, defaultName?: string): void {
   for (const line of keyLines(content)) {
+    // Signing key lines of version 2 .pub files are not encryption keys.
+    if (line.text.startsWith(SIGNING_PUBLIC_KEY_PREFIX)) continue;
     const match = /^(\S+)(?:\s+(.+))?$/.exec(line.text);
     const keyText = match?.[1] ?? line.text;
     // Tabs and repeated spaces inside a name become single spaces.
@@ -318,3 +331,12 @@ export async function loadPeers(
   }
   return directory;
 }
+
+export {
+  MAX_STATE_FILE_BYTES,
+  StateFileWriter,
+  readStateFile,
+  stateFilePath,
+  writeStateFile,
+  type KeyExchangeState,
+} from './state-file.js';

@@ -92,7 +92,7 @@ export function deriveEpochKeys(secret: Uint8Array, prefix: string, groupId: str
 }
 
 /** Nonce = base nonce XOR seq as a 12-byte big-endian integer, as RFC 9180 section 5.2 ComputeNonce. */
-function computeNonce(baseNonce: Uint8Array, seq: bigint): Uint8Array {
+export function groupNonce(baseNonce: Uint8Array, seq: bigint): Uint8Array {
   const nonce = baseNonce.slice();
   const seqBytes = uint64(seq);
   for (let index = 0; index < 8; index++) {
@@ -110,7 +110,7 @@ function encodeGroupHeader(flags: number, epochId: Uint8Array, seq: bigint): Uin
 }
 
 /** AAD = 20 header bytes || uint16 topic length || topic UTF-8, as in direct mode. */
-function groupAad(header: Uint8Array, topic: string): Uint8Array {
+export function groupAad(header: Uint8Array, topic: string): Uint8Array {
   const topicBytes = utf8ToBytes(topic);
   if (topicBytes.length > 0xffff) throw new RangeError(`topic must be at most 65535 UTF-8 bytes, got ${topicBytes.length}`);
   return concatBytes(header.subarray(0, GROUP_HEADER_LENGTH), uint16(topicBytes.length), topicBytes);
@@ -128,7 +128,7 @@ export function sealGroup(
   if (seq < 0n || seq > MAX_SEQ) throw new RangeError(`seq must fit in 64 bits, got ${seq}`);
   const header = encodeGroupHeader(signer === undefined ? 0 : FLAG_SIGNED, epoch.epochId, seq);
   const aad = groupAad(header, topic);
-  const sealed = provider.aeadSeal(epoch.key, computeNonce(epoch.baseNonce, seq), aad, plaintext);
+  const sealed = provider.aeadSeal(epoch.key, groupNonce(epoch.baseNonce, seq), aad, plaintext);
   if (signer === undefined) return concatBytes(header, sealed);
   const signature = signBytes(signer, concatBytes(SIGNATURE_CONTEXT, aad, sealed));
   return concatBytes(header, sealed, signature);
@@ -182,5 +182,5 @@ export function openGroup(
   } else if (signed) {
     throw new EnvelopeFormatError('Group envelope is signed, but the epoch key message did not announce signatures: rejected.');
   }
-  return provider.aeadOpen(epoch.key, computeNonce(epoch.baseNonce, header.seq), aad, sealed);
+  return provider.aeadOpen(epoch.key, groupNonce(epoch.baseNonce, header.seq), aad, sealed);
 }

@@ -203,7 +203,7 @@ export class LocalKeys {
    * KeyExpiredError for a retired key past grace, NotForRecipientError for any other key, and the
    * envelope errors otherwise.
    */
-  open(topic: string, envelope: Uint8Array): OpenedMessage {
+  open(topic: string, envelope: Uint8Array, resolveSender?: (keyId: Uint8Array) => Uint8Array[]): OpenedMessage {
     const recipient = toHex(parseHeader(envelope).recipientKeyId);
     const now = this.#now();
     const retired = this.#retired.find((r) => keyIdHex(r.identity.publicKey) === recipient);
@@ -216,14 +216,22 @@ export class LocalKeys {
     if (opener === undefined) {
       opener = new EnvelopeOpener({
         identities: [identity],
-        resolveSender: (keyId) => this.#resolveSender(keyId),
+        resolveSender: (keyId) => (this.#lookup ?? this.#resolveSender)(keyId),
         provider: this.#provider,
         ...(this.#replayWindow !== undefined ? { replayWindow: this.#replayWindow } : {}),
       });
       this.#openers.set(recipient, opener);
     }
-    return opener.open(topic, envelope);
+    this.#lookup = resolveSender;
+    try {
+      return opener.open(topic, envelope);
+    } finally {
+      this.#lookup = undefined;
+    }
   }
+
+  /** Sender lookup passed to the running open() call, which takes precedence over the option. */
+  #lookup: ((keyId: Uint8Array) => Uint8Array[]) | undefined;
 
   /** Returns whether an envelope header names one of the own keys, current or retired. */
   isOwnKeyId(keyId: string): boolean {

@@ -20,6 +20,7 @@ export type {
   SkippedEnvelope,
 } from './core/receiver.js';
 export type { PublicKeyInput } from './core/keys.js';
+export type { PublishPayload } from './core/payload.js';
 export {
   ConnectError,
   InvalidOptionError,

@@ -234,6 +234,26 @@ describe('incoming failures', () => {
   });
 });
 
+describe('payload types', () => {
+  const backing = Uint8Array.from({ length: 64 }, (_, i) => (i * 37 + 11) & 0xff);
+
+  it.each([
+    ['ArrayBuffer', () => backing.slice(8, 24).buffer, backing.slice(8, 24)],
+    ['DataView at offset', () => new DataView(backing.buffer, 5, 16), backing.slice(5, 21)],
+    ['Uint16Array at offset', () => new Uint16Array(backing.buffer, 6, 4), backing.slice(6, 14)],
+    ['Blob', () => new Blob([backing.subarray(3, 9), backing.subarray(40, 42)]), Uint8Array.of(...backing.subarray(3, 9), ...backing.subarray(40, 42))],
+  ] as const)('%s sends exact bytes', async (_name, make, expected) => {
+    const topic = `${uniquePrefix('types')}/t`;
+    const sender = await open({ identity: alice });
+    const receiver = await open({ identity: bob, peers: [alice.publicKey] });
+    const inbox = new Inbox(receiver);
+    await receiver.subscribe(topic, { qos: 1 });
+    await sender.publish(topic, make(), { to: bob.publicKey, qos: 1 });
+    const message = await inbox.message(topic);
+    expect(Array.from(message.payload)).toEqual(Array.from(expected));
+  });
+});
+
 describe('retained deletes', () => {
   it('empty payload is retained-delete', async () => {
     const topic = `${uniquePrefix('empty')}/t`;

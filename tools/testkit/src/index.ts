@@ -17,3 +17,4 @@ export {
   type RunningMosquitto,
 } from './mosquitto.js';
 export { startAedes, type AedesBrokerOptions, type RunningAedes } from './aedes.js';
+export { natsAvailable, natsServerPath, startNats, type NatsOptions, type RunningNats } from './nats.js';

@@ -17,6 +17,8 @@ export interface MosquittoOptions {
   readonly pki?: TestPki;
   /** Time to wait for the listeners in milliseconds. Default 10000. */
   readonly startTimeoutMs?: number;
+  /** Extra config lines for the main listener, such as 'retain_available false'. */
+  readonly extraConfig?: readonly string[];
 }
 
 export interface RunningMosquitto {
@@ -66,6 +68,7 @@ function buildConfig(
   wsPort: number | undefined,
   files: TestPkiFiles | undefined,
   mtls: boolean,
+  extra: readonly string[] = [],
 ): string {
   const lines = [
     'per_listener_settings false',
@@ -80,6 +83,7 @@ function buildConfig(
     'user root',
     `listener ${port} 127.0.0.1`,
     ...(files ? tlsLines(files, mtls) : []),
+    ...extra,
   ];
   if (wsPort !== undefined) {
     // Mosquitto 2.0.11 binds a WebSockets listener to every interface unless the socket domain is set.
@@ -151,7 +155,7 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Ru
     const port = await freePort();
     const wsPort = options.websockets === true ? await freePort() : undefined;
     const configPath = join(dir, 'mosquitto.conf');
-    await writeFile(configPath, buildConfig(port, wsPort, pkiFiles, mtls), { mode: 0o600 });
+    await writeFile(configPath, buildConfig(port, wsPort, pkiFiles, mtls, options.extraConfig), { mode: 0o600 });
     const launched = launch(binary, configPath);
     try {
       const timeoutMs = options.startTimeoutMs ?? 10_000;

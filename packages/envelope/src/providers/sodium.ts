@@ -74,9 +74,11 @@ export function createSodiumProvider(sodium: SodiumModule): CryptoProvider {
  * Loads sodium-native and returns its provider, or undefined when the package is not installed or
  * its native binding does not load on this platform.
  */
-export function loadSodiumProvider(): CryptoProvider | undefined {
+export function loadSodiumProvider(
+  load: (specifier: string) => unknown = createRequire(import.meta.url),
+): CryptoProvider | undefined {
   try {
-    const sodium = createRequire(import.meta.url)('sodium-native') as SodiumModule;
+    const sodium = load('sodium-native') as SodiumModule;
     return createSodiumProvider(sodium);
   } catch {
     return undefined;

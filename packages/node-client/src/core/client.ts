@@ -14,6 +14,7 @@ import { TypedEmitter } from './emitter.js';
 import { MessageTooLargeError, PublishError, SubscribeError } from './errors.js';
 import type { KeyCodec, PublicKeyInput } from './keys.js';
 import { publishPacketSize } from './limits.js';
+import { readPayload, type PublishPayload } from './payload.js';
 import {
   receive,
   type DecryptFailure,
@@ -158,11 +159,12 @@ export class E2eeClient extends TypedEmitter<E2eeClientEvents> {
    */
   async publish(
     topic: string,
-    payload: string | Uint8Array,
+    payload: PublishPayload,
     opts: E2eePublishOptions,
   ): Promise<void> {
     const protocolVersion = this.mqtt.options.protocolVersion ?? 4;
-    const request = checkPublishRequest(topic, payload, opts, protocolVersion, this.#keys);
+    const bytes = await readPayload(payload, 'payload');
+    const request = checkPublishRequest(topic, bytes, opts, protocolVersion, this.#keys);
     const envelopes = request.recipients.map((recipient) =>
       this.#sealer.seal(request.topic, request.payload, recipient),
     );

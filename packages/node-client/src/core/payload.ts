@@ -1,14 +1,31 @@
 /** Conversion of caller payloads to the bytes that get encrypted. */
 import { InvalidOptionError } from './errors.js';
 
+/** Payload types that publish accepts. */
+export type PublishPayload = string | Uint8Array | ArrayBuffer | ArrayBufferView | Blob;
+
 const utf8 = new TextEncoder();
+const EXPECTED = 'a string, Uint8Array, Buffer, ArrayBuffer, typed array, DataView or Blob';
 
 /**
- * Returns the bytes to encrypt: a string as UTF-8, a Uint8Array (a Buffer too) as exactly its
- * visible bytes. A view into a larger ArrayBuffer is used as the view, not as the whole buffer.
+ * Returns the bytes to encrypt: a string as UTF-8, a Blob as its content, an ArrayBuffer whole,
+ * and a Uint8Array, Buffer, other typed array or DataView as exactly its visible bytes. A view
+ * into a larger ArrayBuffer is used as the view, not as the whole buffer.
  */
+export async function readPayload(payload: unknown, option: string): Promise<Uint8Array> {
+  if (typeof Blob !== 'undefined' && payload instanceof Blob) {
+    return new Uint8Array(await payload.arrayBuffer());
+  }
+  return payloadBytes(payload, option);
+}
+
+/** The synchronous part of readPayload: every accepted type except Blob. */
 export function payloadBytes(payload: unknown, option: string): Uint8Array {
   if (typeof payload === 'string') return utf8.encode(payload);
   if (payload instanceof Uint8Array) return payload;
-  throw new InvalidOptionError(option, 'a string, Uint8Array or Buffer', payload);
+  if (ArrayBuffer.isView(payload)) {
+    return new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength);
+  }
+  if (payload instanceof ArrayBuffer) return new Uint8Array(payload);
+  throw new InvalidOptionError(option, EXPECTED, payload);
 }

@@ -1,0 +1,179 @@
+/**
+ * Entry point of `pnpm bench`: MQTT throughput against plaintext, envelope crypto rates, session
+ * setup, overhead and memory. Prints tables and writes bench/results/latest.json.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { openBroker } from './broker.js';
+import { measureCrypto, type CryptoRow } from './crypto.js';
+import { machineInfo } from './machine.js';
+import { measureMemory, type MemoryRow } from './memory.js';
+import { measureDirectOverhead, type OverheadRow } from './overhead.js';
+import { loadProviders } from './providers.js';
+import { printSummary } from './summary.js';
+import { measureSessions, type SessionRow } from './sessions.js';
+import { runThroughputSuite, type ThroughputRow } from './throughput-suite.js';
+import type { RateOptions } from './timing.js';
+
+const HELP = `Usage: node bench/dist/main.js [options]
+
+  --quick            few messages and short timings, for a smoke test (writes quick.tmp.json)
+  --rounds N         measured rounds per mode and QoS (default 5)
+  --window N         messages in flight between publisher and subscriber (default 64)
+  --messages N       messages per QoS 0 run; QoS 1 runs use half (default 60000)
+  --skip-throughput  skip the MQTT runs
+  --skip-crypto      skip the crypto, session and memory benchmarks
+  --embedded         use an embedded Aedes broker even when Mosquitto is reachable
+  --out FILE         result file (default bench/results/latest.json)
+  --help             print this text`;
+
+const PAYLOAD_BYTES = 1024;
+const CRYPTO_SIZES = [64, 1024, 65536];
+
+export interface BenchResults {
+  schema: 1;
+  generated_at: string;
+  quick: boolean;
+  machine: ReturnType<typeof machineInfo>;
+  broker: { kind: string; url: string; version: string; note?: string } | null;
+  method: Record<string, unknown>;
+  fastest_provider: { name: string; source: string };
+  providers_missing: { name: string; reason: string }[];
+  throughput: ThroughputRow[];
+  crypto: CryptoRow[];
+  sessions: SessionRow[];
+  overhead: OverheadRow[];
+  memory: MemoryRow | null;
+  browser: { status: 'not yet measured'; note: string };
+}
+
+function positiveInteger(value: string | undefined, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 1) {
+    throw new RangeError(`--${name} must be a positive integer, got '${value}'`);
+  }
+  return parsed;
+}
+
+function log(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      quick: { type: 'boolean', default: false },
+      rounds: { type: 'string' },
+      window: { type: 'string' },
+      messages: { type: 'string' },
+      'skip-throughput': { type: 'boolean', default: false },
+      'skip-crypto': { type: 'boolean', default: false },
+      embedded: { type: 'boolean', default: false },
+      out: { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    log(HELP);
+    return 0;
+  }
+  const quick = values.quick;
+  const rounds = positiveInteger(values.rounds, 'rounds', quick ? 1 : 5);
+  const window = positiveInteger(values.window, 'window', 64);
+  const qos0Messages = positiveInteger(values.messages, 'messages', quick ? 2000 : 60_000);
+  const messages = { 0: qos0Messages, 1: Math.max(1, Math.floor(qos0Messages / 2)) } as const;
+  const rate: RateOptions = quick
+    ? { sampleMs: 20, samples: 1, warmupMs: 10 }
+    : { sampleMs: 100, samples: 5, warmupMs: 100 };
+  const here = dirname(fileURLToPath(import.meta.url));
+  const out = resolve(values.out ?? resolve(here, '..', 'results', quick ? 'quick.tmp.json' : 'latest.json'));
+
+  const providers = await loadProviders();
+  const fastest = providers.fastest;
+  log(`mqtt-e2ee bench: fastest provider ${fastest.name} via ${providers.fastestSource}`);
+  for (const missing of providers.missing) log(`  provider ${missing.name} not measured: ${missing.reason}`);
+
+  let throughput: ThroughputRow[] = [];
+  let brokerInfo: BenchResults['broker'] = null;
+  if (!values['skip-throughput']) {
+    const broker = await openBroker(values.embedded);
+    brokerInfo = { kind: broker.kind, url: broker.url, version: broker.version };
+    if (broker.note !== undefined) {
+      brokerInfo.note = broker.note;
+      log(`NOTE: ${broker.note}`);
+    }
+    log(`MQTT throughput through ${broker.kind} at ${broker.url}, ${PAYLOAD_BYTES}-byte payloads, window ${window}`);
+    try {
+      throughput = await runThroughputSuite({
+        brokerUrl: broker.url,
+        rounds,
+        warmupMessages: Math.min(5000, qos0Messages),
+        messages,
+        window,
+        payloadBytes: PAYLOAD_BYTES,
+        fastest,
+        others: providers.entries.map((entry) => entry.provider).filter((provider) => provider.name !== fastest.name),
+        log,
+      });
+    } finally {
+      await broker.stop();
+    }
+  }
+
+  const crypto: CryptoRow[] = [];
+  const sessions: SessionRow[] = [];
+  let memory: MemoryRow | null = null;
+  if (!values['skip-crypto']) {
+    log('Envelope crypto rates per provider');
+    for (const entry of providers.entries) {
+      for (const size of quick ? [PAYLOAD_BYTES] : CRYPTO_SIZES) {
+        crypto.push(measureCrypto(entry, size, rate));
+      }
+      sessions.push(measureSessions(entry, rate));
+    }
+    log('Memory of cached sessions (child process)');
+    memory = await measureMemory(quick ? 500 : 10_000);
+  }
+
+  const results: BenchResults = {
+    schema: 1,
+    generated_at: new Date().toISOString(),
+    quick,
+    machine: machineInfo(),
+    broker: brokerInfo,
+    method: {
+      payload_bytes: PAYLOAD_BYTES,
+      window,
+      rounds,
+      messages_per_run: { qos0: messages[0], qos1: messages[1] },
+      statistic: 'median over rounds; modes alternate within each round, order rotating',
+      crypto_timing: rate,
+    },
+    fastest_provider: { name: fastest.name, source: providers.fastestSource },
+    providers_missing: providers.missing,
+    throughput,
+    crypto,
+    sessions,
+    overhead: measureDirectOverhead(fastest, PAYLOAD_BYTES),
+    memory,
+    browser: {
+      status: 'not yet measured',
+      note: 'no browser bundle of the client was measured by this suite',
+    },
+  };
+  await mkdir(dirname(out), { recursive: true });
+  await writeFile(out, `${JSON.stringify(results, null, 2)}\n`);
+  printSummary(results, log);
+  log(`\nResults written to ${out}`);
+  const unclean = throughput.filter((row) => row.lost + row.duplicated + row.corrupted + row.failures > 0);
+  if (unclean.length > 0) {
+    log(`FAILED: ${unclean.length} throughput rows lost, duplicated or corrupted messages; see the rows above.`);
+    return 1;
+  }
+  return 0;
+}
+
+process.exitCode = await main();

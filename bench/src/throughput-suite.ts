@@ -1,0 +1,186 @@
+/** The MQTT throughput part of the suite: modes, rounds, ratios against plaintext and targets. */
+import type { CryptoProvider } from '@mqtt-e2ee/envelope';
+import type { FlowOptions } from './flow.js';
+import { loadGroupMode } from './group.js';
+import { directClientLink, envelopeLink, plaintextLink, type QoS } from './links.js';
+import { runRounds, type ModeSpec, type ModeSummary } from './throughput.js';
+
+/** Minimum encrypted/plaintext rate ratio at 1 KiB with the fastest provider, per QoS. */
+export const TARGET_RATIO: Record<QoS, number> = { 0: 0.75, 1: 0.85 };
+
+export interface ThroughputRow {
+  mode: string;
+  qos: QoS;
+  provider: string | null;
+  payload_bytes: number;
+  status: 'measured' | 'not yet measured';
+  note: string;
+  plaintext_msgs_per_s: number;
+  e2ee_msgs_per_s: number | null;
+  ratio: number | null;
+  /** Set on the rows the targets apply to: direct and group mode with the fastest provider. */
+  target_ratio: number | null;
+  meets_target: boolean | null;
+  p50_ms: number | null;
+  p99_ms: number | null;
+  plaintext_p50_ms: number;
+  plaintext_p99_ms: number;
+  messages_per_run: number;
+  lost: number;
+  duplicated: number;
+  corrupted: number;
+  failures: number;
+  first_failure?: string;
+  runs_msgs_per_s: number[];
+  plaintext_runs_msgs_per_s: number[];
+}
+
+export interface ThroughputSuiteOptions {
+  brokerUrl: string;
+  rounds: number;
+  warmupMessages: number;
+  messages: Record<QoS, number>;
+  window: number;
+  payloadBytes: number;
+  fastest: CryptoProvider;
+  /** Slower providers also run in direct mode, for comparison. */
+  others: CryptoProvider[];
+  log: (line: string) => void;
+}
+
+interface ModeInfo {
+  spec: ModeSpec;
+  mode: string;
+  provider: string;
+  targeted: boolean;
+  note: string;
+}
+
+async function modeList(options: ThroughputSuiteOptions): Promise<{ modes: ModeInfo[]; groupNote: string | undefined }> {
+  const fastest = options.fastest;
+  const modes: ModeInfo[] = [
+    {
+      spec: { id: 'direct', factory: directClientLink(fastest) },
+      mode: 'direct',
+      provider: fastest.name,
+      targeted: true,
+      note: 'E2eeClient.publish to one recipient and the message event (@mqtt-e2ee/node-client)',
+    },
+    {
+      spec: { id: 'direct-envelope', factory: envelopeLink(fastest) },
+      mode: 'direct, envelope only',
+      provider: fastest.name,
+      targeted: false,
+      note: 'EnvelopeSealer and EnvelopeOpener on bare MQTT.js clients, without the client wrapper',
+    },
+  ];
+  const group = await loadGroupMode(fastest);
+  if (group.factory !== undefined) {
+    modes.push({ spec: { id: 'group', factory: group.factory }, mode: 'group', provider: fastest.name, targeted: true, note: group.note });
+  }
+  for (const provider of options.others) {
+    modes.push({
+      spec: { id: `direct-${provider.name}`, factory: directClientLink(provider) },
+      mode: 'direct',
+      provider: provider.name,
+      targeted: false,
+      note: `as direct, with the ${provider.name} provider`,
+    });
+  }
+  return { modes, groupNote: group.factory === undefined ? group.note : undefined };
+}
+
+/** Runs both QoS levels and returns one row per encrypted mode and QoS. */
+export async function runThroughputSuite(options: ThroughputSuiteOptions): Promise<ThroughputRow[]> {
+  const { modes, groupNote } = await modeList(options);
+  const rows: ThroughputRow[] = [];
+  for (const qos of [0, 1] as const) {
+    const flow: FlowOptions = {
+      messages: options.messages[qos],
+      window: options.window,
+      payloadBytes: options.payloadBytes,
+      idleTimeoutMs: 5000,
+      graceMs: 50,
+    };
+    const specs = [{ id: 'plaintext', factory: plaintextLink }, ...modes.map((mode) => mode.spec)];
+    const summaries = await runRounds(specs, {
+      brokerUrl: options.brokerUrl,
+      qos,
+      rounds: options.rounds,
+      warmupMessages: options.warmupMessages,
+      flow,
+      onRun: (id, round, result) =>
+        options.log(
+          `  QoS ${qos} round ${round + 1}/${options.rounds} ${id.padEnd(16)} ${Math.round(result.msgsPerS)
+            .toString()
+            .padStart(6)} msgs/s  p50 ${result.p50Ms.toFixed(2)} ms  p99 ${result.p99Ms.toFixed(2)} ms` +
+            (result.lost + result.duplicated + result.corrupted + result.failures > 0
+              ? `  lost ${result.lost} duplicated ${result.duplicated} corrupted ${result.corrupted} failures ${result.failures}`
+              : ''),
+        ),
+    });
+    const plaintext = summaries[0] as ModeSummary;
+    modes.forEach((mode, index) => rows.push(measuredRow(mode, qos, plaintext, summaries[index + 1] as ModeSummary, flow)));
+    if (groupNote !== undefined) rows.push(unmeasuredGroupRow(qos, plaintext, groupNote, options));
+  }
+  return rows;
+}
+
+function measuredRow(mode: ModeInfo, qos: QoS, plaintext: ModeSummary, summary: ModeSummary, flow: FlowOptions): ThroughputRow {
+  const ratio = summary.medianMsgsPerS / plaintext.medianMsgsPerS;
+  const target = mode.targeted ? TARGET_RATIO[qos] : null;
+  const row: ThroughputRow = {
+    mode: mode.mode,
+    qos,
+    provider: mode.provider,
+    payload_bytes: flow.payloadBytes,
+    status: 'measured',
+    note: mode.note,
+    plaintext_msgs_per_s: plaintext.medianMsgsPerS,
+    e2ee_msgs_per_s: summary.medianMsgsPerS,
+    ratio,
+    target_ratio: target,
+    meets_target: target === null ? null : ratio >= target,
+    p50_ms: summary.medianP50Ms,
+    p99_ms: summary.medianP99Ms,
+    plaintext_p50_ms: plaintext.medianP50Ms,
+    plaintext_p99_ms: plaintext.medianP99Ms,
+    messages_per_run: flow.messages,
+    lost: summary.lost + plaintext.lost,
+    duplicated: summary.duplicated + plaintext.duplicated,
+    corrupted: summary.corrupted + plaintext.corrupted,
+    failures: summary.failures + plaintext.failures,
+    runs_msgs_per_s: summary.runs.map((run) => run.msgsPerS),
+    plaintext_runs_msgs_per_s: plaintext.runs.map((run) => run.msgsPerS),
+  };
+  const firstFailure = summary.firstFailure ?? plaintext.firstFailure;
+  if (firstFailure !== undefined) row.first_failure = firstFailure;
+  return row;
+}
+
+function unmeasuredGroupRow(qos: QoS, plaintext: ModeSummary, note: string, options: ThroughputSuiteOptions): ThroughputRow {
+  return {
+    mode: 'group',
+    qos,
+    provider: null,
+    payload_bytes: options.payloadBytes,
+    status: 'not yet measured',
+    note,
+    plaintext_msgs_per_s: plaintext.medianMsgsPerS,
+    e2ee_msgs_per_s: null,
+    ratio: null,
+    target_ratio: TARGET_RATIO[qos],
+    meets_target: null,
+    p50_ms: null,
+    p99_ms: null,
+    plaintext_p50_ms: plaintext.medianP50Ms,
+    plaintext_p99_ms: plaintext.medianP99Ms,
+    messages_per_run: options.messages[qos],
+    lost: plaintext.lost,
+    duplicated: plaintext.duplicated,
+    corrupted: plaintext.corrupted,
+    failures: plaintext.failures,
+    runs_msgs_per_s: [],
+    plaintext_runs_msgs_per_s: plaintext.runs.map((run) => run.msgsPerS),
+  };
+}

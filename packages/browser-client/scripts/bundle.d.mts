@@ -1,0 +1,15 @@
+import type { Metafile } from 'esbuild';
+
+export declare const bundlePath: string;
+export declare const metafilePath: string;
+export declare const sizePath: string;
+
+export interface BundleSize {
+  file: string;
+  minifiedBytes: number;
+  gzipBytes: number;
+  esbuild: string;
+  inputs: Record<string, number>;
+}
+
+export declare function buildBundle(): Promise<{ metafile: Metafile; size: BundleSize }>;

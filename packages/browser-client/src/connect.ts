@@ -1,0 +1,47 @@
+/** connectE2ee for browsers: MQTT.js over WebSockets on the shared client core. */
+import mqtt from 'mqtt';
+import { openE2eeClient, type E2eeClient } from '@mqtt-e2ee/node-client/core';
+import { RandomSourceError, WebSocketClosedError } from './errors.js';
+import { checkBrokerUrl, resolveBrowserOptions, type BrowserConnectOptions } from './options.js';
+import { webSocketFactory } from './transport.js';
+
+/**
+ * Connects to the broker at a ws: or wss: URL and resolves once the broker accepts the connection
+ * (CONNACK). The API and events are those of @mqtt-e2ee/node-client. Options are checked first:
+ * Node-only options raise UnsupportedOptionError. A failed first connection rejects with
+ * ConnectError. After that, MQTT.js reconnects every `mqtt.reconnectPeriod` milliseconds, and a
+ * WebSocket that closes abnormally is reported as WebSocketClosedError on the 'error' event.
+ */
+export async function connectE2ee(
+  brokerUrl: string,
+  opts: BrowserConnectOptions,
+): Promise<E2eeClient> {
+  checkRandomSource();
+  const shownUrl = checkBrokerUrl(brokerUrl);
+  const resolved = resolveBrowserOptions(opts);
+  // The client exists only once MQTT.js returns, but closes happen later, so a holder is enough.
+  let client: E2eeClient | undefined;
+  const onAbnormalClose = (code: number, reason: string): void => {
+    resolved.debug(`WebSocket closed with code ${code}`);
+    if (client !== undefined && client.listenerCount('error') > 0) {
+      client.emit('error', new WebSocketClosedError(code, reason));
+    }
+  };
+  const createWebsocket = webSocketFactory(resolved.webSocket, onAbnormalClose);
+  client = await openE2eeClient(
+    resolved.settings,
+    () => mqtt.connect(brokerUrl, { ...resolved.mqtt, createWebsocket }),
+    shownUrl,
+    { log: resolved.debug },
+  );
+  return client;
+}
+
+/**
+ * Throws RandomSourceError unless crypto.getRandomValues exists. It is the only Web Crypto
+ * function the client needs, so pages without crypto.subtle (plain http from another host) work.
+ */
+function checkRandomSource(): void {
+  const source = (globalThis as { crypto?: Partial<Crypto> }).crypto;
+  if (typeof source?.getRandomValues !== 'function') throw new RandomSourceError();
+}

@@ -1,0 +1,52 @@
+/**
+ * @mqtt-e2ee/browser-client: the end-to-end encrypting MQTT client for browsers. It shares the
+ * client core with @mqtt-e2ee/node-client and adds a WebSocket transport that normalizes frames,
+ * an IndexedDB key store, and checks for the browser's random source.
+ */
+export { connectE2ee } from './connect.js';
+export type { BrowserConnectOptions, BrowserMqttOptions } from './options.js';
+export {
+  BrowserKeyStore,
+  DEFAULT_DATABASE_NAME,
+  MAX_IDENTITY_NAME_LENGTH,
+  type IdentityInfo,
+  type KeyStoreOptions,
+  type PeerInfo,
+} from './keystore.js';
+export {
+  KeyStoreError,
+  RandomSourceError,
+  UnsupportedOptionError,
+  WebSocketClosedError,
+  type KeyStoreReason,
+} from './errors.js';
+export { NormalizedWebSocket, frameBytes, type WebSocketConstructor } from './transport.js';
+export {
+  ConnectError,
+  E2eeClient,
+  InvalidOptionError,
+  MessageHandlingError,
+  MessageTooLargeError,
+  OptionRangeError,
+  PublishError,
+  SenderNotAllowedError,
+  SubscribeError,
+  topicMatchesFilter,
+  type CoreOptions,
+  type DecryptFailure,
+  type E2eeClientEvents,
+  type E2eeMessage,
+  type E2eePublishOptions,
+  type E2eeSubscribeOptions,
+  type PublicKeyInput,
+  type PublishPayload,
+  type RetainedDelete,
+  type SkippedEnvelope,
+} from '@mqtt-e2ee/node-client/core';
+export { E2eeError, generateKeyPair, keyIdHex, nobleProvider, type KeyPair } from '@mqtt-e2ee/envelope';
+export {
+  decodePublicKey,
+  encodePublicKey,
+  PeerDirectory,
+  publicKeyText,
+} from '@mqtt-e2ee/key-exchange';

@@ -1,0 +1,162 @@
+/** Validation of the browser client's options, with the Node-only options rejected by name. */
+import type { KeyPair } from '@mqtt-e2ee/envelope';
+import {
+  checkKnownKeys,
+  checkMqttOptions,
+  checkOptionsObject,
+  checkProvider,
+  CORE_OPTION_KEYS,
+  Described,
+  InvalidOptionError,
+  OptionRangeError,
+  resolveKeyIdentity,
+  resolveSettings,
+  type ClientSettings,
+  type CoreOptions,
+} from '@mqtt-e2ee/node-client/core';
+import type { IClientOptions } from 'mqtt';
+import { UnsupportedOptionError } from './errors.js';
+import type { WebSocketConstructor } from './transport.js';
+
+/** MQTT.js options that the browser client passes through. */
+export type BrowserMqttOptions = Omit<IClientOptions, (typeof NODE_ONLY_MQTT_OPTIONS)[number] | 'createWebsocket'>;
+
+/** Options of connectE2ee in the browser. */
+export interface BrowserConnectOptions extends CoreOptions {
+  /** The local key pair, for example from BrowserKeyStore, or secret key text ('mqe2e-sk1-…'). */
+  identity: KeyPair | string;
+  /** MQTT.js client options, such as clientId, username, password, protocolVersion, keepalive. */
+  mqtt?: BrowserMqttOptions;
+  /** WebSocket constructor to use instead of the global WebSocket, for example a test double. */
+  webSocket?: WebSocketConstructor;
+  /** Receives debug lines about connects, closes and rejected message codes; never payloads or keys. */
+  debug?: (message: string) => void;
+}
+
+export interface ResolvedBrowserOptions {
+  settings: ClientSettings;
+  mqtt: BrowserMqttOptions;
+  webSocket: WebSocketConstructor;
+  debug: (message: string) => void;
+}
+
+/**
+ * Options that configure Node's TLS or socket layer. In a browser the WebSocket API decides about
+ * certificates and TLS, so these would be ignored silently and are rejected instead.
+ */
+const NODE_ONLY_MQTT_OPTIONS = [
+  'ca',
+  'cert',
+  'key',
+  'pfx',
+  'passphrase',
+  'rejectUnauthorized',
+  'servername',
+  'checkServerIdentity',
+  'ALPNProtocols',
+  'ciphers',
+  'minVersion',
+  'maxVersion',
+  'secureContext',
+  'secureProtocol',
+  'crl',
+  'ecdhCurve',
+  'dhparam',
+  'honorCipherOrder',
+  'sessionIdContext',
+  'wsOptions',
+  'unixSocket',
+] as const;
+
+const OPTION_KEYS = [...CORE_OPTION_KEYS, 'mqtt', 'webSocket', 'debug'] as const;
+const BROKER_PROTOCOLS = ['ws', 'wss'];
+
+export function resolveBrowserOptions(opts: unknown): ResolvedBrowserOptions {
+  checkOptionsObject(opts);
+  if (opts['tls'] !== undefined) {
+    throw new UnsupportedOptionError(
+      'opts.tls',
+      'the browser reads no certificate files and picks client certificates itself',
+    );
+  }
+  checkKnownKeys(opts, OPTION_KEYS, 'opts');
+  const provider = checkProvider(opts['provider']);
+  const identity = resolveKeyIdentity(opts['identity'], 'opts.identity', provider);
+  const settings = resolveSettings(opts, identity, provider);
+  const mqtt = checkMqttOptions<BrowserMqttOptions & Record<string, unknown>>(opts['mqtt']);
+  for (const name of NODE_ONLY_MQTT_OPTIONS) {
+    if (mqtt[name] !== undefined) {
+      throw new UnsupportedOptionError(
+        `opts.mqtt.${name}`,
+        'TLS and client certificates of a WebSocket connection are handled by the browser and its certificate store',
+      );
+    }
+  }
+  if (mqtt['createWebsocket'] !== undefined) {
+    throw new OptionRangeError(
+      'opts.mqtt.createWebsocket',
+      'absent, because the client installs its own; pass a WebSocket constructor as opts.webSocket',
+      mqtt['createWebsocket'],
+    );
+  }
+  return {
+    settings,
+    mqtt,
+    webSocket: checkWebSocket(opts['webSocket']),
+    debug: checkDebug(opts['debug']),
+  };
+}
+
+function checkWebSocket(value: unknown): WebSocketConstructor {
+  if (value === undefined) {
+    if (typeof WebSocket !== 'function') {
+      throw new InvalidOptionError(
+        'opts.webSocket',
+        'a WebSocket constructor, because this environment has no global WebSocket',
+        value,
+      );
+    }
+    return WebSocket;
+  }
+  if (typeof value !== 'function') {
+    throw new InvalidOptionError('opts.webSocket', 'a WebSocket constructor', value);
+  }
+  return value as WebSocketConstructor;
+}
+
+function checkDebug(value: unknown): (message: string) => void {
+  if (value === undefined) return () => undefined;
+  if (typeof value !== 'function') {
+    throw new InvalidOptionError('opts.debug', 'a function that takes a string', value);
+  }
+  return value as (message: string) => void;
+}
+
+/** Checks the broker URL and returns it without user name and password, for messages. */
+export function checkBrokerUrl(brokerUrl: unknown): string {
+  if (typeof brokerUrl !== 'string') {
+    throw new InvalidOptionError('brokerUrl', "a URL string such as 'wss://broker.example:8884/mqtt'", brokerUrl);
+  }
+  let url: URL;
+  try {
+    url = new URL(brokerUrl);
+  } catch (error) {
+    throw new OptionRangeError(
+      'brokerUrl',
+      "a URL such as 'wss://broker.example:8884/mqtt'",
+      new Described('a string that is not an absolute URL'),
+      { cause: error },
+    );
+  }
+  const protocol = url.protocol.replace(/:$/, '');
+  if (!BROKER_PROTOCOLS.includes(protocol)) {
+    throw new OptionRangeError(
+      'brokerUrl',
+      'a ws: or wss: URL, because a browser reaches MQTT brokers only over WebSockets',
+      new Described(`a URL with the scheme ${url.protocol}`),
+    );
+  }
+  url.username = '';
+  url.password = '';
+  return url.toString();
+}

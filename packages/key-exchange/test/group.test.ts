@@ -1,0 +1,220 @@
+import { DecryptionError, EnvelopeFormatError, ReplayError, nobleProvider } from '@mqtt-e2ee/envelope';
+import { nodeProvider } from '@mqtt-e2ee/envelope/node';
+import { describe, expect, it } from 'vitest';
+import {
+  GROUP_OVERHEAD,
+  GroupReceiver,
+  GroupSender,
+  KeyRecordError,
+  UnknownEpochError,
+  deriveEpochKeys,
+  envelopeKind,
+  generateIdentity,
+  openGroup,
+  parseGroupHeader,
+  sealGroup,
+  type KeyMessage,
+} from '../src/index.js';
+import { EnvelopeSealer } from '@mqtt-e2ee/envelope';
+import { deviceIdentity, fixedBytes, manualClock } from './helpers.js';
+
+const PREFIX = 'e2ee/v1';
+const text = (value: string) => new TextEncoder().encode(value);
+const read = (value: Uint8Array) => new TextDecoder().decode(value);
+const alice = deviceIdentity('alice');
+
+function errorOf(action: () => unknown): Error {
+  try {
+    action();
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('expected an error');
+}
+
+function group(members: string[], extra: Partial<ConstructorParameters<typeof GroupSender>[0]> = {}) {
+  const clock = manualClock();
+  const sender = new GroupSender({ prefix: PREFIX, groupId: 'g1', sender: 'alice', topics: ['plant/#'], members, now: clock.now, ...extra });
+  const receivers = new Map<string, GroupReceiver>();
+  const receiver = (id: string) => {
+    const existing = receivers.get(id) ?? new GroupReceiver({ prefix: PREFIX, clientId: id });
+    receivers.set(id, existing);
+    return existing;
+  };
+  const deliver = (messages: KeyMessage[]) => {
+    for (const message of messages) receiver(message.member).ingestKeyMessage(message.topic, message.payload, { clientId: 'alice', signingKey: alice.signing.publicKey });
+  };
+  return { clock, sender, receiver, deliver };
+}
+
+describe('group envelope wire format', () => {
+  const keys = deriveEpochKeys(fixedBytes('epoch'), PREFIX, 'g1', 'alice');
+
+  for (const provider of [nobleProvider, nodeProvider]) {
+    it(`round trips with ${provider.name}`, () => {
+      const envelope = sealGroup(provider, keys, 7n, 'plant/1', text('hello'));
+      expect(envelope.length - 5).toBe(GROUP_OVERHEAD);
+      expect(GROUP_OVERHEAD).toBeLessThanOrEqual(40);
+      expect(Array.from(envelope.subarray(0, 4))).toEqual([1, 1, 2, 0]);
+      const header = parseGroupHeader(envelope);
+      expect(header.seq).toBe(7n);
+      expect(read(openGroup(provider, keys, header, 'plant/1', envelope, undefined))).toBe('hello');
+    });
+  }
+
+  it('binds topic and header', () => {
+    const envelope = sealGroup(nobleProvider, keys, 1n, 'plant/1', text('hello'));
+    const header = parseGroupHeader(envelope);
+    expect(() => openGroup(nobleProvider, keys, header, 'plant/2', envelope, undefined)).toThrow(DecryptionError);
+    const changed = envelope.slice();
+    changed[19] = (changed[19] as number) ^ 1;
+    expect(() => openGroup(nobleProvider, keys, parseGroupHeader(changed), 'plant/1', changed, undefined)).toThrow(DecryptionError);
+  });
+
+  it('gives each seq its own nonce', () => {
+    const first = sealGroup(nobleProvider, keys, 1n, 't', text('same'));
+    const second = sealGroup(nobleProvider, keys, 2n, 't', text('same'));
+    expect(Buffer.from(first.subarray(20)).equals(Buffer.from(second.subarray(20)))).toBe(false);
+  });
+
+  it('checks signatures when required', () => {
+    const signed = sealGroup(nobleProvider, keys, 1n, 't', text('x'), alice.signing);
+    expect(signed[3]).toBe(1);
+    const header = parseGroupHeader(signed);
+    expect(read(openGroup(nobleProvider, keys, header, 't', signed, alice.signing.publicKey))).toBe('x');
+    const forged = sealGroup(nobleProvider, keys, 2n, 't', text('forged'), deviceIdentity('bob').signing);
+    expect(() => openGroup(nobleProvider, keys, parseGroupHeader(forged), 't', forged, alice.signing.publicKey)).toThrow(DecryptionError);
+    const unsigned = sealGroup(nobleProvider, keys, 3n, 't', text('forged'));
+    expect(() => openGroup(nobleProvider, keys, parseGroupHeader(unsigned), 't', unsigned, alice.signing.publicKey)).toThrow(EnvelopeFormatError);
+  });
+
+  it('dispatches by type byte', () => {
+    const direct = new EnvelopeSealer({ identity: generateIdentity() }).seal('t', text('x'), generateIdentity().publicKey);
+    expect(envelopeKind(direct)).toBe('direct');
+    expect(envelopeKind(sealGroup(nobleProvider, keys, 1n, 't', text('x')))).toBe('group');
+    expect(envelopeKind(Uint8Array.of(1, 1, 3))).toBe('unknown');
+    expect(envelopeKind(Uint8Array.of(2, 1, 2))).toBe('unknown');
+    expect(envelopeKind(new Uint8Array(0))).toBe('unknown');
+  });
+
+  it('rejects reserved flags and truncation', () => {
+    const envelope = sealGroup(nobleProvider, keys, 1n, 't', text('x'));
+    const flagged = envelope.slice();
+    flagged[3] = 0x02;
+    expect(() => parseGroupHeader(flagged)).toThrow(EnvelopeFormatError);
+    expect(() => parseGroupHeader(envelope.subarray(0, 35))).toThrow(EnvelopeFormatError);
+  });
+});
+
+describe('group epochs and members', () => {
+  it('members read one envelope', () => {
+    const { sender, receiver, deliver } = group(['bob', 'carol']);
+    const sealed = sender.seal('plant/1', text('one for all'));
+    expect(sealed.newEpoch).toBe(true);
+    deliver(sender.takeKeyMessages());
+    for (const member of ['bob', 'carol']) {
+      const opened = receiver(member).open('plant/1', sealed.envelope);
+      expect(read(opened.plaintext)).toBe('one for all');
+      expect(opened.sender).toBe('alice');
+    }
+    expect(() => receiver('bob').open('plant/1', sealed.envelope)).toThrow(ReplayError);
+  });
+
+  it('removed member reads nothing new', () => {
+    const { sender, receiver, deliver } = group(['bob', 'carol']);
+    sender.seal('plant/1', text('before'));
+    deliver(sender.takeKeyMessages());
+    sender.removeMember('carol');
+    const after = sender.seal('plant/1', text('after'));
+    const messages = sender.takeKeyMessages();
+    expect(messages.map((m) => m.member)).toEqual(['bob']);
+    deliver(messages);
+    expect(read(receiver('bob').open('plant/1', after.envelope).plaintext)).toBe('after');
+    expect(errorOf(() => receiver('carol').open('plant/1', after.envelope))).toBeInstanceOf(UnknownEpochError);
+    expect(sender.takeRemovedInboxTopics()).toEqual([`${PREFIX}/inbox/carol/alice/g1`]);
+  });
+
+  it('new member cannot read earlier epochs', () => {
+    const { sender, receiver, deliver } = group(['bob']);
+    const before = sender.seal('plant/1', text('before'));
+    deliver(sender.takeKeyMessages());
+    sender.addMember('dave');
+    const after = sender.seal('plant/1', text('after'));
+    deliver(sender.takeKeyMessages());
+    expect(read(receiver('dave').open('plant/1', after.envelope).plaintext)).toBe('after');
+    expect(() => receiver('dave').open('plant/1', before.envelope)).toThrow(UnknownEpochError);
+    expect(read(receiver('bob').open('plant/1', before.envelope).plaintext)).toBe('before');
+  });
+
+  it('shares history when chosen', () => {
+    const { sender, receiver, deliver } = group(['bob'], { shareHistory: true });
+    const before = sender.seal('plant/1', text('before'));
+    deliver(sender.takeKeyMessages());
+    sender.addMember('dave');
+    sender.seal('plant/1', text('after'));
+    deliver(sender.takeKeyMessages());
+    expect(read(receiver('dave').open('plant/1', before.envelope).plaintext)).toBe('before');
+  });
+
+  it('rotates by count and age', () => {
+    const { sender, clock } = group(['bob'], { maxMessagesPerEpoch: 2, maxEpochAgeMs: 1000 });
+    const ids = [sender.seal('plant/1', text('1')), sender.seal('plant/1', text('2')), sender.seal('plant/1', text('3'))].map((s) => s.epochId);
+    expect(ids[0]).toBe(ids[1]);
+    expect(ids[2]).not.toBe(ids[1]);
+    clock.advance(1000);
+    expect(sender.seal('plant/1', text('4')).epochId).not.toBe(ids[2]);
+  });
+
+  it('rejects topics outside the group', () => {
+    const { sender, receiver, deliver } = group(['bob']);
+    expect(() => sender.seal('other/1', text('x'))).toThrow(RangeError);
+    const sealed = sender.seal('plant/1', text('x'));
+    deliver(sender.takeKeyMessages());
+    expect((errorOf(() => receiver('bob').open('other/1', sealed.envelope)) as KeyRecordError).reason).toBe('wrong-topic');
+  });
+
+  it('rejects misaddressed key messages', () => {
+    const { sender, receiver } = group(['bob']);
+    sender.seal('plant/1', text('x'));
+    const [message] = sender.takeKeyMessages();
+    if (message === undefined) throw new Error('expected a key message');
+    const from = { clientId: 'alice', signingKey: alice.signing.publicKey };
+    expect(() => receiver('carol').ingestKeyMessage(message.topic, message.payload, from)).toThrow(KeyRecordError);
+    expect(() => receiver('bob').ingestKeyMessage(message.topic, message.payload, { ...from, clientId: 'mallory' })).toThrow(KeyRecordError);
+    expect(() => receiver('bob').ingestKeyMessage(`${PREFIX}/inbox/bob/alice/g2`, message.payload, from)).toThrow(KeyRecordError);
+    expect(receiver('bob').ingestKeyMessage(message.topic, message.payload, from).installed).toHaveLength(1);
+  });
+
+  it('signed groups stop member forgery', () => {
+    const { sender, receiver, deliver } = group(['bob', 'carol'], { signer: alice.signing });
+    const sealed = sender.seal('plant/1', text('signed'));
+    deliver(sender.takeKeyMessages());
+    expect(receiver('bob').open('plant/1', sealed.envelope).signed).toBe(true);
+    // Carol holds the epoch key and forges an unsigned message in Alice's name.
+    const [epoch] = sender.exportState().epochs;
+    const keys = deriveEpochKeys(Buffer.from(epoch?.secret ?? '', 'base64url'), PREFIX, 'g1', 'alice');
+    const forged = sealGroup(nobleProvider, keys, 99n, 'plant/1', text('forged'));
+    expect(() => receiver('bob').open('plant/1', forged)).toThrow(EnvelopeFormatError);
+  });
+
+  it('replay state survives restart', () => {
+    const { sender, receiver, deliver } = group(['bob']);
+    const first = sender.seal('plant/1', text('1'));
+    const second = sender.seal('plant/1', text('2'));
+    deliver(sender.takeKeyMessages());
+    receiver('bob').open('plant/1', second.envelope);
+    const restored = new GroupReceiver({ prefix: PREFIX, clientId: 'bob', state: JSON.parse(JSON.stringify(receiver('bob').exportState())) });
+    expect(() => restored.open('plant/1', second.envelope)).toThrow(ReplayError);
+    expect(() => restored.open('plant/1', first.envelope)).toThrow(ReplayError);
+    expect(read(restored.open('plant/1', sender.seal('plant/1', text('3')).envelope).plaintext)).toBe('3');
+  });
+
+  it('restored sender opens new epoch', () => {
+    const { sender } = group(['bob']);
+    const before = sender.seal('plant/1', text('1'));
+    const restored = new GroupSender({ prefix: PREFIX, groupId: 'g1', sender: 'alice', topics: ['plant/#'], members: ['bob'], state: sender.exportState() });
+    const after = restored.seal('plant/1', text('2'));
+    expect(after.epochId).not.toBe(before.epochId);
+    expect(after.newEpoch).toBe(true);
+  });
+});

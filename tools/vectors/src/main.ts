@@ -1,0 +1,28 @@
+/**
+ * `pnpm vectors`: writes test-vectors/envelope-v1.json. With --check it writes nothing and exits
+ * with status 1 when the stored file differs from a fresh generation.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { generateEnvelopeVectors, serializeVectors } from './index.js';
+
+const target = fileURLToPath(new URL('../../../test-vectors/envelope-v1.json', import.meta.url));
+const text = serializeVectors(generateEnvelopeVectors());
+
+if (process.argv.includes('--check')) {
+  let stored = '';
+  try {
+    stored = readFileSync(target, 'utf8');
+  } catch {
+    // A missing file counts as drift.
+  }
+  if (stored !== text) {
+    console.error(`${target} differs from a fresh generation: run \`pnpm vectors\` and commit the result.`);
+    process.exit(1);
+  }
+  console.log(`${target} is up to date.`);
+} else {
+  writeFileSync(target, text);
+  const count = (JSON.parse(text) as { cases: unknown[] }).cases.length;
+  console.log(`Wrote ${count} cases to ${target}.`);
+}
