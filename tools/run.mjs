@@ -17,8 +17,8 @@ if (task === undefined) {
   process.exit(2);
 }
 
-function run(command, args) {
-  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', shell: false });
+function run(command, args, cwd = root) {
+  const result = spawnSync(command, args, { cwd, stdio: 'inherit', shell: false });
   if (result.error) return { status: 127, error: result.error };
   return { status: result.status ?? 1 };
 }
@@ -39,5 +39,9 @@ if (!existsSync(join(root, 'node_modules', '.modules.yaml'))) {
     process.exit(install.status);
   }
 }
-const outcome = run(pnpm, [...prefix, 'run', task, ...rest]);
+// pnpm sets INIT_CWD to the directory it starts in, and scripts such as the demo resolve
+// relative paths against it. Starting pnpm where the user ran npm or pnpm, with --dir
+// pointing at the root, keeps that directory instead of the root.
+const userDir = process.env.INIT_CWD !== undefined && existsSync(process.env.INIT_CWD) ? process.env.INIT_CWD : root;
+const outcome = run(pnpm, [...prefix, '--dir', root, 'run', task, ...rest], userDir);
 process.exit(outcome.status);

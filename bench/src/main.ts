@@ -63,7 +63,10 @@ function log(line: string): void {
 }
 
 async function main(): Promise<number> {
+  // pnpm forwards a '--' separator when called as `pnpm bench -- --quick`.
+  const argv = process.argv.slice(2);
   const { values } = parseArgs({
+    args: argv[0] === '--' ? argv.slice(1) : argv,
     options: {
       quick: { type: 'boolean', default: false },
       rounds: { type: 'string' },

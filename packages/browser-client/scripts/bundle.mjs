@@ -25,6 +25,8 @@ export async function buildBundle() {
     platform: 'browser',
     target: ['es2022'],
     minify: true,
+    // Error classes set `name` from the class name, which must survive minification.
+    keepNames: true,
     sourcemap: false,
     metafile: true,
     logLevel: 'warning',

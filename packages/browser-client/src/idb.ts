@@ -13,8 +13,13 @@ export function requestResult<T>(request: IDBRequest<T>, action: string): Promis
 export function transactionDone(transaction: IDBTransaction, action: string): Promise<void> {
   return new Promise((resolve, reject) => {
     transaction.oncomplete = () => resolve();
+    // A failed request reaches the transaction's error handler before the transaction aborts, and
+    // only the request carries the DOMException then. The first rejection wins.
+    transaction.onerror = (event) => {
+      const request = event.target as IDBRequest | null;
+      reject(failure(action, request?.error ?? transaction.error));
+    };
     transaction.onabort = () => reject(failure(action, transaction.error));
-    transaction.onerror = () => reject(failure(action, transaction.error));
   });
 }
 

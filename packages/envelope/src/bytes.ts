@@ -96,7 +96,25 @@ export function toHex(bytes: Uint8Array): string {
   return out;
 }
 
+const UTF8_ENCODER = new TextEncoder();
+
 /** Encodes a string as UTF-8. */
 export function utf8(text: string): Uint8Array {
-  return new TextEncoder().encode(text);
+  return UTF8_ENCODER.encode(text);
+}
+
+/** Largest value of an unsigned 64-bit integer. */
+const MAX_UINT64 = (1n << 64n) - 1n;
+
+/** Writes `value` as 8 big-endian bytes at `offset`. Raises RangeError unless 0 <= value < 2^64. */
+export function writeUint64(target: Uint8Array, offset: number, value: bigint): void {
+  if (value < 0n || value > MAX_UINT64) {
+    throw new RangeError(`value must fit in 8 unsigned bytes, got ${value}`);
+  }
+  new DataView(target.buffer, target.byteOffset, target.byteLength).setBigUint64(offset, value);
+}
+
+/** Reads 8 big-endian bytes at `offset` as an unsigned integer. */
+export function readUint64(source: Uint8Array, offset: number): bigint {
+  return new DataView(source.buffer, source.byteOffset, source.byteLength).getBigUint64(offset);
 }

@@ -20,6 +20,10 @@ export const MODE_AUTH = 0x02;
 /** Largest sequence number, 2^96 - 2, because RFC 9180 section 5.2 stops a context at seq 2^(8*Nn) - 1. */
 export const MAX_SEQ = (1n << BigInt(8 * AEAD_NONCE_LENGTH)) - 2n;
 
+/** Largest value that I2OSP(seq, Nn) can encode, 2^96 - 1. */
+const MAX_NONCE_SEQ = (1n << BigInt(8 * AEAD_NONCE_LENGTH)) - 1n;
+const MAX_SAFE_SEQ = BigInt(Number.MAX_SAFE_INTEGER);
+
 /** suite_id = "HPKE" || I2OSP(kem_id, 2) || I2OSP(kdf_id, 2) || I2OSP(aead_id, 2) (RFC 9180 section 5.1). */
 const HPKE_SUITE_ID = concat(utf8('HPKE'), i2osp(KEM_ID, 2), i2osp(KDF_ID, 2), i2osp(AEAD_ID, 2));
 const EMPTY = new Uint8Array(0);
@@ -65,12 +69,32 @@ export function keySchedule(
 
 /** ComputeNonce (RFC 9180 section 5.2): base_nonce XOR I2OSP(seq, Nn). */
 export function computeNonce(baseNonce: Uint8Array, seq: bigint): Uint8Array {
-  const seqBytes = i2osp(seq, AEAD_NONCE_LENGTH);
-  const nonce = new Uint8Array(AEAD_NONCE_LENGTH);
-  for (let i = 0; i < AEAD_NONCE_LENGTH; i++) {
-    nonce[i] = (baseNonce[i] as number) ^ (seqBytes[i] as number);
+  if (seq < 0n || seq > MAX_NONCE_SEQ) {
+    throw new RangeError(`value must fit in ${AEAD_NONCE_LENGTH} unsigned bytes, got ${seq}`);
   }
+  checkBytes(baseNonce, 'base nonce', AEAD_NONCE_LENGTH);
+  const nonce = baseNonce.slice();
+  if (seq <= MAX_SAFE_SEQ) {
+    // Below 2^53 the seq fits a double, so I2OSP(seq, 12) is zero bytes followed by a high
+    // 32-bit word and a low 32-bit word, XORed in place without BigInt arithmetic.
+    const value = Number(seq);
+    xorWord(nonce, 8, value >>> 0);
+    xorWord(nonce, 4, Math.floor(value / 2 ** 32));
+    return nonce;
+  }
+  const view = new DataView(nonce.buffer);
+  // I2OSP(seq, 12) is seq >> 64 in the first 4 bytes and the low 64 bits in the last 8 bytes.
+  view.setUint32(0, view.getUint32(0) ^ Number(seq >> 64n));
+  view.setBigUint64(4, view.getBigUint64(4) ^ BigInt.asUintN(64, seq));
   return nonce;
+}
+
+/** XORs the big-endian 32-bit `word` into `bytes` at `offset`. */
+function xorWord(bytes: Uint8Array, offset: number, word: number): void {
+  bytes[offset] = (bytes[offset] as number) ^ (word >>> 24);
+  bytes[offset + 1] = (bytes[offset + 1] as number) ^ ((word >>> 16) & 0xff);
+  bytes[offset + 2] = (bytes[offset + 2] as number) ^ ((word >>> 8) & 0xff);
+  bytes[offset + 3] = (bytes[offset + 3] as number) ^ (word & 0xff);
 }
 
 function checkSeq(seq: bigint | number): bigint {

@@ -23,6 +23,8 @@ export function checkKeyPair(pair: unknown, field: string, provider: CryptoProvi
 export class LruMap<K, V> {
   readonly #max: number;
   readonly #map = new Map<K, V>();
+  /** Key of the last entry in iteration order, for which get() skips the reinsert. */
+  #newest: K | undefined;
 
   constructor(max: number) {
     this.#max = max;
@@ -34,10 +36,11 @@ export class LruMap<K, V> {
 
   get(key: K): V | undefined {
     const value = this.#map.get(key);
-    if (value !== undefined) {
+    if (value !== undefined && key !== this.#newest) {
       // Reinsert so that Map iteration order puts the most recently used entry last.
       this.#map.delete(key);
       this.#map.set(key, value);
+      this.#newest = key;
     }
     return value;
   }
@@ -45,6 +48,7 @@ export class LruMap<K, V> {
   set(key: K, value: V): void {
     this.#map.delete(key);
     this.#map.set(key, value);
+    this.#newest = key;
     while (this.#map.size > this.#max) {
       const oldest = this.#map.keys().next();
       if (oldest.done === true) break;
@@ -53,6 +57,7 @@ export class LruMap<K, V> {
   }
 
   delete(key: K): boolean {
+    if (key === this.#newest) this.#newest = undefined;
     return this.#map.delete(key);
   }
 
@@ -66,5 +71,6 @@ export class LruMap<K, V> {
 
   clear(): void {
     this.#map.clear();
+    this.#newest = undefined;
   }
 }

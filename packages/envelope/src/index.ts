@@ -86,6 +86,7 @@ export {
 export {
   EnvelopeSealer,
   DEFAULT_MAX_MESSAGES_PER_SESSION,
+  MAX_MESSAGES_PER_SESSION,
   DEFAULT_MAX_SESSION_AGE_MS,
   DEFAULT_MAX_SENDER_SESSIONS,
   type EnvelopeSealerOptions,

@@ -38,8 +38,8 @@ export function keyIdHex(publicKey: Uint8Array): string {
   return toHex(keyId(publicKey));
 }
 
-/** The field prime of Curve25519, p = 2^255 - 19 (RFC 7748 section 4.1). */
-const CURVE25519_P = (1n << 255n) - 19n;
+/** The field prime of Curve25519, p = 2^255 - 19 (RFC 7748 section 4.1), as 32 little-endian bytes. */
+const CURVE25519_P_LE = Uint8Array.from({ length: X25519_KEY_LENGTH }, (_, i) => (i === 0 ? 0xed : i === 31 ? 0x7f : 0xff));
 
 /**
  * Returns true when `encoded` is the canonical encoding of an X25519 u-coordinate: 32 bytes that
@@ -49,9 +49,14 @@ const CURVE25519_P = (1n << 255n) - 19n;
  */
 export function isCanonicalPublicKey(encoded: Uint8Array): boolean {
   checkBytes(encoded, 'public key', X25519_KEY_LENGTH);
-  let value = 0n;
-  for (let i = encoded.length - 1; i >= 0; i--) value = (value << 8n) | BigInt(encoded[i] as number);
-  return value < CURVE25519_P;
+  // Compares from the most significant byte down. Public keys are not secret, so the early exit
+  // leaks nothing.
+  for (let i = X25519_KEY_LENGTH - 1; i >= 0; i--) {
+    const byte = encoded[i] as number;
+    const limit = CURVE25519_P_LE[i] as number;
+    if (byte !== limit) return byte < limit;
+  }
+  return false;
 }
 
 /** Checks length and canonical encoding of a static public key, raising InvalidKeyError for the latter. */

@@ -19,7 +19,7 @@ import { DEFAULT_REPLAY_WINDOW, ReplayWindow } from './replay.js';
 import { MemoryReplayStore, type ReplayStore } from './replay-store.js';
 import { canonicalTopic, compileTopicMap, encodeTopicName, type TopicMap, type TopicMapping } from './topic.js';
 import {
-  buildAad,
+  AadBuffer,
   DIRECT_INFO,
   FLAG_PADDED,
   HEADER_LENGTH,
@@ -29,6 +29,10 @@ import {
   sessionIdHex,
   type EnvelopeHeader,
 } from './wire.js';
+
+/** Header bytes 4..52: sender key id, recipient key id and enc, which identify a session. */
+const SESSION_IDS_START = 4;
+const SESSION_IDS_END = 52;
 
 /** Default number of sessions an opener caches. */
 export const DEFAULT_MAX_RECEIVER_SESSIONS = 1024;
@@ -115,6 +119,11 @@ export class EnvelopeOpener {
   readonly #topicMap: TopicMap;
   readonly #maxEnvelopeBytes: number;
   readonly #stats: OpenerStats = { accepted: 0, duplicates: 0, replays: 0 };
+  /** Key ids and enc (header bytes 4..52) of the last message and its session key. */
+  #lastSessionIds: Uint8Array | undefined;
+  #lastSessionKey = '';
+  /** The last topic received with its bound form, because subscribers mostly see a few topics. */
+  #lastTopic: { topic: string; boundTopic: string; bytes: Uint8Array; aad: AadBuffer } | undefined;
 
   constructor(options: EnvelopeOpenerOptions) {
     this.#provider = options.provider ?? nobleProvider;
@@ -167,17 +176,14 @@ export class EnvelopeOpener {
    * raises DuplicateMessageError ('ERR_DUPLICATE'), which the caller drops without alarm.
    */
   open(topic: string, envelope: Uint8Array): OpenedMessage {
-    encodeTopicName(topic, 'topic');
-    const boundTopic = canonicalTopic(topic, this.#topicMap);
-    const topicBytes = encodeTopicName(boundTopic, 'topic after topicMap');
+    const { boundTopic, aad: aadBuffer } = this.#bindTopic(topic);
     checkBytes(envelope, 'envelope');
     if (envelope.length > this.#maxEnvelopeBytes) {
       throw new PayloadTooLargeError('envelope', envelope.length, this.#maxEnvelopeBytes);
     }
     const header = parseHeader(envelope);
-    const aad = buildAad(envelope, topicBytes);
     const ciphertext = envelope.subarray(HEADER_LENGTH);
-    const sessionKey = `${toHex(header.senderKeyId)}:${toHex(header.recipientKeyId)}:${toHex(header.enc)}`;
+    const sessionKey = this.#sessionKeyOf(envelope, header);
 
     const cached = this.#sessions.get(sessionKey);
     const window = cached?.window ?? this.#loadWindow(sessionKey);
@@ -190,8 +196,10 @@ export class EnvelopeOpener {
     let plaintext: Uint8Array;
     if (cached !== undefined) {
       session = cached;
-      plaintext = cached.context.open(aad, ciphertext, header.seq);
+      plaintext = cached.context.open(aadBuffer.withHeader(envelope), ciphertext, header.seq);
     } else {
+      // A copy, because resolveSender may call back into this opener and reuse the buffer.
+      const aad = aadBuffer.withHeader(envelope).slice();
       ({ session, plaintext } = this.#establish(header, aad, ciphertext, window ?? new ReplayWindow(this.#replayWindow)));
       // The session enters the cache only after a message of it authenticated.
       this.#sessions.set(sessionKey, session);
@@ -208,6 +216,26 @@ export class EnvelopeOpener {
     const message = padded ? unpad(plaintext) : plaintext;
     this.#stats.accepted++;
     return this.#result(session, message, header.seq, boundTopic, padded);
+  }
+
+  /** Returns "senderKeyId:recipientKeyId:enc" in hex, reusing the string of the last message's session. */
+  #sessionKeyOf(envelope: Uint8Array, header: EnvelopeHeader): string {
+    const ids = envelope.subarray(SESSION_IDS_START, SESSION_IDS_END);
+    const last = this.#lastSessionIds;
+    if (last !== undefined && equalBytes(ids, last)) return this.#lastSessionKey;
+    this.#lastSessionIds = ids.slice();
+    this.#lastSessionKey = `${toHex(header.senderKeyId)}:${toHex(header.recipientKeyId)}:${toHex(header.enc)}`;
+    return this.#lastSessionKey;
+  }
+
+  #bindTopic(topic: string): { boundTopic: string; aad: AadBuffer } {
+    const last = this.#lastTopic;
+    if (last !== undefined && last.topic === topic) return last;
+    encodeTopicName(topic, 'topic');
+    const boundTopic = canonicalTopic(topic, this.#topicMap);
+    const bytes = encodeTopicName(boundTopic, 'topic after topicMap');
+    this.#lastTopic = { topic, boundTopic, bytes, aad: new AadBuffer(bytes) };
+    return this.#lastTopic;
   }
 
   #loadWindow(sessionKey: string): ReplayWindow | undefined {

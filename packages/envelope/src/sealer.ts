@@ -1,4 +1,4 @@
-import { checkBytes, checkInteger, concat, toHex } from './bytes.js';
+import { checkBytes, checkInteger, concat, equalBytes, toHex } from './bytes.js';
 import type { KeyPair } from './dhkem.js';
 import { PayloadTooLargeError } from './errors.js';
 import { setupAuthS, type HpkeContext } from './hpke.js';
@@ -9,7 +9,7 @@ import { nobleProvider } from './providers/noble.js';
 import { AEAD_TAG_LENGTH, type CryptoProvider } from './provider.js';
 import { canonicalTopic, compileTopicMap, encodeTopicName, type TopicMap, type TopicMapping } from './topic.js';
 import {
-  buildAad,
+  AadBuffer,
   DIRECT_INFO,
   encodeHeader,
   FLAG_PADDED,
@@ -20,6 +20,8 @@ import {
 
 /** Default number of messages a sender seals in one session before it opens a new one. */
 export const DEFAULT_MAX_MESSAGES_PER_SESSION = 65536;
+/** Largest maxMessagesPerSession: spec/envelope-v1.md asks for a new session after at most 2^32 messages. */
+export const MAX_MESSAGES_PER_SESSION = 2 ** 32;
 /** Default session age in milliseconds after which a sender opens a new session. */
 export const DEFAULT_MAX_SESSION_AGE_MS = 60 * 60 * 1000;
 /** Default number of recipient sessions a sealer keeps. */
@@ -31,7 +33,7 @@ export interface EnvelopeSealerOptions {
   identity: KeyPair;
   /** Crypto backend. Defaults to nobleProvider. */
   provider?: CryptoProvider;
-  /** Maximum number of messages per session before a new session starts. Default 65536. */
+  /** Maximum number of messages per session before a new session starts. Default 65536, at most 2^32. */
   maxMessagesPerSession?: number;
   /** Maximum session age in milliseconds before a new session starts. Default one hour. */
   maxSessionAgeMs?: number;
@@ -81,11 +83,12 @@ export function sealWithContext(
   topicBytes: Uint8Array,
   plaintext: Uint8Array,
   buckets: readonly number[] | undefined,
+  aad: AadBuffer = new AadBuffer(topicBytes),
 ): Uint8Array {
   const flags = (fields.flags ?? 0) | (buckets === undefined ? 0 : FLAG_PADDED);
   const header = encodeHeader({ ...fields, flags });
   const body = buckets === undefined ? plaintext : pad(plaintext, buckets);
-  const ciphertext = context.seal(buildAad(header, topicBytes), body, fields.seq);
+  const ciphertext = context.seal(aad.withHeader(header), body, fields.seq);
   return concat(header, ciphertext);
 }
 
@@ -111,13 +114,20 @@ export class EnvelopeSealer {
   readonly #sessions: LruMap<string, SenderSession>;
   readonly #parameters: SealParameters;
   readonly #topicMap: TopicMap;
+  /** The last recipient key and its hex, the session cache key. */
+  #lastRecipient: Uint8Array | undefined;
+  #lastCacheKey = '';
+  /** The last topic sealed and its bound UTF-8 bytes, because publishers mostly repeat a topic. */
+  #lastTopic: string | undefined;
+  #lastTopicBytes: Uint8Array = new Uint8Array(0);
+  #lastTopicAad: AadBuffer | undefined;
 
   constructor(options: EnvelopeSealerOptions) {
     this.#provider = options.provider ?? nobleProvider;
     this.#identity = checkKeyPair(options.identity, 'identity', this.#provider);
     this.#senderKeyId = keyId(this.#identity.publicKey);
     const maxMessages = options.maxMessagesPerSession ?? DEFAULT_MAX_MESSAGES_PER_SESSION;
-    this.#maxMessages = BigInt(checkInteger(maxMessages, 'maxMessagesPerSession', 1, Number.MAX_SAFE_INTEGER));
+    this.#maxMessages = BigInt(checkInteger(maxMessages, 'maxMessagesPerSession', 1, MAX_MESSAGES_PER_SESSION));
     const maxAge = options.maxSessionAgeMs ?? DEFAULT_MAX_SESSION_AGE_MS;
     this.#maxAgeMs = checkInteger(maxAge, 'maxSessionAgeMs', 1, Number.MAX_SAFE_INTEGER);
     const maxSessions = options.maxSessions ?? DEFAULT_MAX_SENDER_SESSIONS;
@@ -142,7 +152,7 @@ export class EnvelopeSealer {
    * non-canonical recipient key and PayloadTooLargeError above maxEnvelopeBytes.
    */
   seal(topic: string, plaintext: Uint8Array, recipientPublicKey: Uint8Array): Uint8Array {
-    const topicBytes = encodeTopicName(canonicalTopic(encodeAndReturn(topic), this.#topicMap), 'topic after topicMap');
+    const topicBytes = this.#boundTopicBytes(topic);
     checkBytes(plaintext, 'plaintext');
     checkPublicKey(recipientPublicKey, 'recipientPublicKey');
     checkSealSize(plaintext.length, this.#parameters);
@@ -150,7 +160,8 @@ export class EnvelopeSealer {
     const seq = session.nextSeq;
     session.nextSeq = seq + 1n;
     const fields = { senderKeyId: this.#senderKeyId, recipientKeyId: session.recipientKeyId, enc: session.enc, seq };
-    return sealWithContext(session.context, fields, topicBytes, plaintext, this.#parameters.buckets);
+    this.#lastTopicAad ??= new AadBuffer(topicBytes);
+    return sealWithContext(session.context, fields, topicBytes, plaintext, this.#parameters.buckets, this.#lastTopicAad);
   }
 
   /** Drops every session, so the next message to each recipient starts a new one. */
@@ -158,8 +169,26 @@ export class EnvelopeSealer {
     this.#sessions.clear();
   }
 
+  /** Returns the hex of the recipient key, reusing the string of the last recipient. */
+  #cacheKeyOf(recipientPublicKey: Uint8Array): string {
+    const last = this.#lastRecipient;
+    if (last !== undefined && equalBytes(recipientPublicKey, last)) return this.#lastCacheKey;
+    this.#lastRecipient = recipientPublicKey.slice();
+    this.#lastCacheKey = toHex(recipientPublicKey);
+    return this.#lastCacheKey;
+  }
+
+  #boundTopicBytes(topic: string): Uint8Array {
+    if (topic === this.#lastTopic) return this.#lastTopicBytes;
+    const bytes = encodeTopicName(canonicalTopic(encodeAndReturn(topic), this.#topicMap), 'topic after topicMap');
+    this.#lastTopic = topic;
+    this.#lastTopicBytes = bytes;
+    this.#lastTopicAad = undefined;
+    return bytes;
+  }
+
   #sessionFor(recipientPublicKey: Uint8Array): SenderSession {
-    const cacheKey = toHex(recipientPublicKey);
+    const cacheKey = this.#cacheKeyOf(recipientPublicKey);
     const existing = this.#sessions.get(cacheKey);
     if (existing !== undefined && !this.#expired(existing)) return existing;
     const { enc, context } = setupAuthS(recipientPublicKey, DIRECT_INFO, this.#identity.secretKey, {

@@ -1,5 +1,5 @@
 /** Envelope v1 header encoding and parsing (spec/envelope-v1.md, "Wire format"). */
-import { checkBytes, concat, i2osp, readUint, toHex, utf8 } from './bytes.js';
+import { checkBytes, readUint64, toHex, utf8, writeUint64 } from './bytes.js';
 import {
   EnvelopeFormatError,
   UnsupportedSuiteError,
@@ -7,7 +7,7 @@ import {
 } from './errors.js';
 import { isCanonicalPublicKey, KEY_ID_LENGTH } from './keys.js';
 import { AEAD_TAG_LENGTH, X25519_KEY_LENGTH } from './provider.js';
-import { encodeTopicName } from './topic.js';
+import { encodeTopicName, MAX_TOPIC_BYTES } from './topic.js';
 
 export const ENVELOPE_VERSION = 0x01;
 /** Suite 0x01: HPKE KEM 0x0020, KDF 0x0001, AEAD 0x0003. */
@@ -73,7 +73,7 @@ export function encodeHeader(fields: HeaderFields): Uint8Array {
   header.set(fields.senderKeyId, OFFSET_SENDER_ID);
   header.set(fields.recipientKeyId, OFFSET_RECIPIENT_ID);
   header.set(fields.enc, OFFSET_ENC);
-  header.set(i2osp(fields.seq, 8), OFFSET_SEQ);
+  writeUint64(header, OFFSET_SEQ, fields.seq);
   return header;
 }
 
@@ -115,7 +115,7 @@ export function parseHeader(envelope: Uint8Array): EnvelopeHeader {
     senderKeyId: envelope.slice(OFFSET_SENDER_ID, OFFSET_SENDER_ID + KEY_ID_LENGTH),
     recipientKeyId: envelope.slice(OFFSET_RECIPIENT_ID, OFFSET_RECIPIENT_ID + KEY_ID_LENGTH),
     enc,
-    seq: readUint(envelope.subarray(OFFSET_SEQ, HEADER_LENGTH)),
+    seq: readUint64(envelope, OFFSET_SEQ),
   };
 }
 
@@ -144,7 +144,37 @@ export function encodeTopic(topic: string): Uint8Array {
 
 /** AAD = header bytes 0..60 || uint16 topic length || topic UTF-8. */
 export function buildAad(header: Uint8Array, topicBytes: Uint8Array): Uint8Array {
-  return concat(header.subarray(0, HEADER_LENGTH), i2osp(topicBytes.length, 2), topicBytes);
+  const length = topicBytes.length;
+  if (length > MAX_TOPIC_BYTES) {
+    throw new RangeError(`value must fit in 2 unsigned bytes, got ${length}`);
+  }
+  const aad = new Uint8Array(HEADER_LENGTH + 2 + length);
+  aad.set(header.subarray(0, HEADER_LENGTH));
+  aad[HEADER_LENGTH] = length >>> 8;
+  aad[HEADER_LENGTH + 1] = length & 0xff;
+  aad.set(topicBytes, HEADER_LENGTH + 2);
+  return aad;
+}
+
+/**
+ * AAD of one topic, reused across messages so that sealing and opening allocate no AAD per
+ * message: the topic part is written once and the header part on each withHeader call.
+ */
+export class AadBuffer {
+  readonly #bytes: Uint8Array;
+
+  constructor(topicBytes: Uint8Array) {
+    this.#bytes = buildAad(new Uint8Array(HEADER_LENGTH), topicBytes);
+  }
+
+  /**
+   * Copies the 60 header bytes in and returns the AAD. The returned bytes change on the next
+   * call, so pass them only to a synchronous AEAD call.
+   */
+  withHeader(header: Uint8Array): Uint8Array {
+    this.#bytes.set(header.subarray(0, HEADER_LENGTH));
+    return this.#bytes;
+  }
 }
 
 /** Session id: hex of the first 8 bytes of SHA-256(enc). */

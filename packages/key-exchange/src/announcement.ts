@@ -156,7 +156,7 @@ export function createRotationLink(
   };
 }
 
-/** The key pairs of an announcement, oldest first, ending with the current one. */
+/** Returns the key pairs of an announcement, oldest first, ending with the current one. */
 export function keyChain(a: Announcement): KeyPairPublic[] {
   return [...a.rotations, { encryptionKey: a.encryptionKey, signingKey: a.signingKey }];
 }

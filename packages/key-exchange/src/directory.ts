@@ -307,7 +307,7 @@ export class KeyDirectory {
     return undefined;
   }
 
-  /** The raw announcement of a client, to re-publish or inspect. */
+  /** Returns the encoded announcement of a client, to publish again or inspect. */
   announcementOf(clientId: string): Uint8Array | undefined {
     const entry = this.#peers.get(clientId);
     return entry === undefined ? undefined : encodeAnnouncement(entry.announcement);

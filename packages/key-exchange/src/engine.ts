@@ -16,6 +16,7 @@ import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import { encodeAnnouncement, type Announcement } from './announcement.js';
 import type { KeyDirectory, PeerKeys } from './directory.js';
 import {
+  KeyChangedError,
   KeyRevokedError,
   NotAuthorizedError,
   RetainUnavailableError,
@@ -31,7 +32,7 @@ import type { LocalKeys } from './local-keys.js';
 import type { KeyExchangeStateParts } from './state.js';
 import { announcementTopic, controlFilters, discoveryTopic, parseControlTopic } from './topics.js';
 
-/** What KeyExchange needs from an MQTT client. */
+/** Publish and subscribe operations of the MQTT client that KeyExchange runs on. */
 export interface KeyExchangeTransport {
   publish(topic: string, payload: Uint8Array, options: { qos: 0 | 1; retain: boolean }): Promise<void>;
   /** Subscribes and resolves with one SUBACK reason code per filter: 0 to 2 granted, 0x80 or above refused. */
@@ -39,8 +40,8 @@ export interface KeyExchangeTransport {
 }
 
 /**
- * What to do when the broker has no retained messages: 'fail' raises RetainUnavailableError;
- * 'request' publishes records without retain and asks peers to publish theirs again on the
+ * Behaviour when the broker has no retained messages. 'fail' raises RetainUnavailableError, and
+ * 'request' publishes records without retain and requests that peers publish theirs again on the
  * discovery topic.
  */
 export type RetainUnavailableMode = 'fail' | 'request';
@@ -97,6 +98,11 @@ export interface KeyExchangeOptions {
   readonly discoveryTimeoutMs?: number;
   /** Saved sender state of groups, by group id. */
   readonly groupsSent?: KeyExchangeStateParts['groupsSent'];
+  /**
+   * Stores a new identity (key file and state) after a rotation. rotate() waits for it before it
+   * announces the new key, so a key that was never stored is never announced.
+   */
+  readonly persistRotation?: (identity: DeviceIdentity) => Promise<void>;
   readonly now?: () => number;
 }
 
@@ -131,6 +137,7 @@ export class KeyExchange<M = undefined> {
   #pendingInbox: Pending<undefined>[] = [];
   #lastReannounce = 0;
   #waiters = new Set<() => void>();
+  readonly #persistRotation: ((identity: DeviceIdentity) => Promise<void>) | undefined;
 
   constructor(options: KeyExchangeOptions) {
     this.#transport = options.transport;
@@ -143,6 +150,7 @@ export class KeyExchange<M = undefined> {
     this.#timeoutMs = options.discoveryTimeoutMs ?? 5000;
     this.#now = options.now ?? Date.now;
     this.#savedGroups = { ...(options.groupsSent ?? {}) };
+    this.#persistRotation = options.persistRotation;
     this.#sealer = new EnvelopeSealer({ identity: this.local.identity, provider: this.#provider });
     this.directory.onStateChange(() => this.events.emit('state'));
     this.local.onStateChange(() => this.events.emit('state'));
@@ -199,8 +207,10 @@ export class KeyExchange<M = undefined> {
   async rotate(next?: DeviceIdentity): Promise<Announcement> {
     const announcement = next === undefined ? this.local.rotate() : this.local.rotate(next);
     this.#sealer = new EnvelopeSealer({ identity: this.local.identity, provider: this.#provider });
+    await this.#persistRotation?.(this.local.identity);
     this.events.emit('rotated', this.local.identity, announcement);
     await this.announce();
+    for (const publisher of this.#publishers.values()) await publisher.redistribute();
     return announcement;
   }
 
@@ -228,6 +238,10 @@ export class KeyExchange<M = undefined> {
   }
 
   #tryPeer(clientId: string): PeerKeys | undefined {
+    // After a trust-on-first-use alarm nothing more is sent to the client, even to its pinned
+    // key, until the pinned key announces again or an operator resolves the alarm.
+    const alarm = this.directory.lastRejection(clientId);
+    if (alarm instanceof KeyChangedError) throw alarm;
     try {
       return this.directory.peer(clientId);
     } catch (error) {
@@ -422,7 +436,9 @@ export class KeyExchange<M = undefined> {
       }
     } catch (error) {
       if (!(error instanceof E2eeError)) throw error;
-      const type = error.code === 'ERR_KEY_CHANGED' ? 'changed' : error.code === 'ERR_KEY_REVOKED' ? 'revoked' : 'rejected';
+      let type: KeyEvent['type'] = 'rejected';
+      if (error.code === 'ERR_KEY_CHANGED') type = 'changed';
+      if (error.code === 'ERR_KEY_REVOKED') type = 'revoked';
       this.events.emit('key', { type, clientId, error });
     }
     this.#wake();
@@ -461,7 +477,7 @@ export class KeyExchange<M = undefined> {
     }
   }
 
-  /** Answers a discovery request (brokers without retain): publish the own records again, rate limited. */
+  /** Publishes the own records again after a discovery request (brokers without retain), at most once a second. */
   async #discovery(payload: Uint8Array): Promise<void> {
     const requester = new TextDecoder().decode(payload);
     if (requester === this.clientId) return;

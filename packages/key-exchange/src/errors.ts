@@ -99,7 +99,7 @@ export type KeyRecordReason =
 
 /**
  * A key announcement, endorsement, revocation or group key message was rejected before any of
- * its keys were used. `reason` says why; the message names the client id and the fix.
+ * its keys were used. `reason` is the stable cause, and the message names the client id and the fix.
  */
 export class KeyRecordError extends E2eeError {
   readonly recordKind: KeyRecordKind;
@@ -188,7 +188,7 @@ export class KeyExpiredError extends E2eeError {
 /** No verified key announcement is known for a client id. */
 export class UnknownPeerError extends E2eeError {
   readonly clientId: string;
-  /** Why the last announcement of this client, if any, was rejected. */
+  /** Rejection of the last announcement of this client, if any. */
   readonly lastRejection: E2eeError | undefined;
 
   constructor(clientId: string, detail: string, lastRejection?: E2eeError) {

@@ -8,7 +8,7 @@ import { GroupSender, type GroupSenderOptions, type GroupSenderState, type KeyMe
 import type { KeyEvent } from './engine.js';
 import type { SigningKeyPair } from './signing.js';
 
-/** What a GroupPublisher needs from KeyExchange. */
+/** Services of KeyExchange that a GroupPublisher uses. */
 export interface GroupHost {
   readonly prefix: string;
   readonly clientId: string;
@@ -109,13 +109,15 @@ export class GroupPublisher {
       if (message !== undefined) messages.push(message);
     }
     await Promise.all(messages.map((message) => this.#deliver(message, this.#host.retain())));
+    const removed = this.sender.takeRemovedInboxTopics();
     if (this.#host.retain()) {
-      for (const topic of this.sender.takeRemovedInboxTopics()) {
+      for (const topic of removed) {
         // A zero-length retained message deletes the retained key message (MQTT 5.0 section 3.3.1.3).
         await this.#host.publish(topic, new Uint8Array(0), true);
       }
     }
-    this.#host.changed();
+    // Only a new epoch or a membership change alters the saved state, not every message.
+    if (messages.length > 0 || removed.length > 0) this.#host.changed();
   }
 
   async #deliver(message: KeyMessage, retain: boolean): Promise<void> {
@@ -140,6 +142,15 @@ export class GroupPublisher {
     if (!rotated && !this.#undelivered.has(clientId)) return;
     const message = this.sender.keyMessageFor(clientId);
     if (message !== undefined) await this.#deliver(message, this.#host.retain());
+  }
+
+  /**
+   * Sends every member its key message again, sealed with the current own key. After a rotation
+   * of the own key this keeps the retained key messages readable once the old key's grace ends.
+   */
+  async redistribute(): Promise<void> {
+    const messages = this.sender.members().map((member) => this.sender.keyMessageFor(member));
+    await Promise.all(messages.map((message) => (message === undefined ? undefined : this.#deliver(message, this.#host.retain()))));
   }
 
   /** Sends the key message to a member again without retain (discovery on brokers without retain). */

@@ -208,7 +208,7 @@ export class GroupSender {
 
   /**
    * Builds the key message for `member` with the kept epochs it may read, or undefined for a
-   * client that is not a member. Use it to send the keys again, for example when a member asks.
+   * client that is not a member. Use it to send the keys again, for example after a discovery request.
    */
   keyMessageFor(member: string): KeyMessage | undefined {
     if (!this.#members.has(member)) return undefined;

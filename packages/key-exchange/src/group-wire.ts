@@ -61,7 +61,7 @@ export interface GroupHeader {
   readonly seq: bigint;
 }
 
-/** Which envelope a payload is, read from its first three bytes: 'direct', 'group' or 'unknown'. */
+/** Envelope kind of a payload, read from its first three bytes: 'direct', 'group' or 'unknown'. */
 export type EnvelopeKind = 'direct' | 'group' | 'unknown';
 
 /**
@@ -156,9 +156,8 @@ export function parseGroupHeader(envelope: Uint8Array): GroupHeader {
 
 /**
  * Opens a group message with the keys of its epoch. With `signerKey`, a signature is required
- * and verified (it is checked before decryption); without it, a signature flag is rejected
- * because the receiver cannot check it. Raises DecryptionError (from the provider) on any
- * authentication failure.
+ * and checked before decryption. Without it, a signed envelope is rejected, because the
+ * receiver cannot check the signature. Any authentication failure raises DecryptionError.
  */
 export function openGroup(
   provider: CryptoProvider,

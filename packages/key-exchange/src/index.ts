@@ -78,6 +78,7 @@ export {
 } from './signing.js';
 export {
   DEFAULT_PREFIX,
+  NAME_REGEXP,
   announcementTopic,
   checkName,
   checkPrefix,

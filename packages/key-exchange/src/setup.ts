@@ -34,6 +34,8 @@ export interface CreateKeyExchangeOptions {
   readonly replayWindow?: number;
   readonly provider?: CryptoProvider;
   readonly now?: () => number;
+  /** See KeyExchangeOptions.persistRotation. */
+  readonly persistRotation?: (identity: DeviceIdentity) => Promise<void>;
 }
 
 /** Creates KeyExchange for one client. Call `start()` once connected. */
@@ -82,5 +84,6 @@ export function createKeyExchange<M = undefined>(options: CreateKeyExchangeOptio
     ...(options.qos !== undefined ? { qos: options.qos } : {}),
     ...(options.discoveryTimeoutMs !== undefined ? { discoveryTimeoutMs: options.discoveryTimeoutMs } : {}),
     ...(options.state?.groupsSent !== undefined ? { groupsSent: options.state.groupsSent } : {}),
+    ...(options.persistRotation !== undefined ? { persistRotation: options.persistRotation } : {}),
   });
 }

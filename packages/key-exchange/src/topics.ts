@@ -1,5 +1,6 @@
 /**
- * Topic layout of key exchange under a configurable prefix (spec/key-exchange-v1.md, "Topics"):
+ * Topic layout of key exchange under a configurable prefix (spec/key-exchange-v1.md, "Topics").
+ *
  *   PREFIX/keys/CLIENT                       retained key announcement of CLIENT
  *   PREFIX/revocations/CLIENT/KEYID          retained revocation of one key of CLIENT
  *   PREFIX/inbox/MEMBER/SENDER/GROUP         retained group key message from SENDER to MEMBER
@@ -103,9 +104,9 @@ export function parseControlTopic(prefix: string, topic: string): ControlTopic |
 }
 
 /**
- * Returns whether `topic` matches the MQTT topic filter `filter` (MQTT 5.0 section 4.7): '+'
- * matches one level, a final '#' matches the parent level and any levels below it, and
- * wildcards at the first level do not match topics that start with '$'.
+ * Returns whether `topic` matches the MQTT topic filter `filter` (MQTT 5.0 section 4.7). '+'
+ * matches one level, and a final '#' matches the parent level and any levels below it.
+ * Wildcards at the first level do not match topics that start with '$'.
  */
 export function topicMatchesFilter(topic: string, filter: string): boolean {
   const topicLevels = topic.split('/');

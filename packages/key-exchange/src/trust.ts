@@ -10,8 +10,8 @@ import { decodeSigningPublicKey, signingKeyFingerprint, toAnchorPublicKey } from
 
 /**
  * - 'pin': only signing keys whose fingerprints are pinned, or keys that a pinned key rotated to.
- * - 'tofu': the first key seen for a client is pinned; a later key must be reached by rotation
- *   links from the pin, or be endorsed by a configured anchor, otherwise KeyChangedError.
+ * - 'tofu': the first key seen for a client is pinned. A later key must be reached by rotation
+ *   links from the pin or be endorsed by a configured anchor, otherwise KeyChangedError is raised.
  * - 'anchor': every key must be endorsed by a configured anchor, directly or through rotation
  *   links from an endorsed key.
  * - 'insecure': any well-formed, self-signed announcement with a higher sequence number. The
@@ -37,7 +37,7 @@ export interface TrustContext {
 /** Outcome of a trust decision: the fingerprint to pin from now on. */
 export interface TrustDecision {
   readonly pin: string;
-  /** How the announcement was trusted, for logs: 'pin', 'rotation', 'endorsement', 'first-use' or 'insecure'. */
+  /** Basis of the trust, for logs: 'pin', 'rotation', 'endorsement', 'first-use' or 'insecure'. */
   readonly basis: 'pin' | 'rotation' | 'endorsement' | 'first-use' | 'insecure';
 }
 
@@ -93,12 +93,14 @@ function checkRevocations(a: Announcement, rootIndex: number, revocations: reado
 export function decideTrust(a: Announcement, context: TrustContext): TrustDecision {
   const current = signingKeyFingerprint(a.signingKey);
   const chainLength = a.rotations.length + 1;
+
   if (context.policy === 'insecure') {
     checkRevocations(a, chainLength - 1, context.revocations);
     return { pin: current, basis: 'insecure' };
   }
   const pinned = pinnedIndex(a, context.pins);
   const endorsed = context.anchors.length > 0 ? endorsedIndex(a, context) : -1;
+
   if (context.policy === 'anchor') {
     if (endorsed < 0) {
       const detail =
@@ -110,6 +112,7 @@ export function decideTrust(a: Announcement, context: TrustContext): TrustDecisi
     checkRevocations(a, endorsed, context.revocations);
     return { pin: current, basis: endorsed === chainLength - 1 ? 'endorsement' : 'rotation' };
   }
+
   if (pinned >= 0) {
     checkRevocations(a, pinned, context.revocations);
     return { pin: current, basis: pinned === chainLength - 1 ? 'pin' : 'rotation' };
@@ -118,6 +121,7 @@ export function decideTrust(a: Announcement, context: TrustContext): TrustDecisi
     checkRevocations(a, endorsed, context.revocations);
     return { pin: current, basis: 'endorsement' };
   }
+
   if (context.policy === 'pin') {
     const detail =
       context.pins.size === 0

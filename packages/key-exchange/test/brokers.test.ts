@@ -140,7 +140,7 @@ for (const broker of brokers) {
       expect(event.error).toBeInstanceOf(KeyRecordError);
       expect((event.error as KeyRecordError).reason).toBe('endorsement');
       expect(alice.kx.directory.peer('bob').encryptionKey).toEqual(identities.get('bob')?.publicKey);
-      // A client that starts now sees only the forged record and rejects it at discovery time.
+      // A client that starts now receives only the forged record and rejects it at discovery time.
       const dave = await join('dave');
       await expect(dave.kx.peer('bob', 5000)).rejects.toThrow(KeyRecordError);
       // Bob announces again, which replaces the forged retained record.
@@ -194,7 +194,7 @@ for (const broker of brokers) {
       await alice.mqtt.publishAsync(second, Buffer.from(await group.seal(second, text('bob only'))), { qos: 1 });
       const atBob = await bob.until(() => bob.messages.find((m) => m.topic === second), 'second message at bob');
       expect(read(atBob.plaintext)).toBe('bob only');
-      // Erin received the envelope (it subscribes to the data topics) but holds no key for its epoch.
+      // Erin received the envelope (it subscribes to the data topics) but has no key for its epoch.
       const epochId = group.sender.currentEpochId();
       await alice.mqtt.publishAsync(`${data}/removal/3`, Buffer.from(await group.seal(`${data}/removal/3`, text('still bob only'))), { qos: 1 });
       await bob.until(() => bob.messages.find((m) => m.topic === `${data}/removal/3`), 'third message at bob');

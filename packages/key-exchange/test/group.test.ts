@@ -190,7 +190,7 @@ describe('group epochs and members', () => {
     const sealed = sender.seal('plant/1', text('signed'));
     deliver(sender.takeKeyMessages());
     expect(receiver('bob').open('plant/1', sealed.envelope).signed).toBe(true);
-    // Carol holds the epoch key and forges an unsigned message in Alice's name.
+    // Carol has the epoch key and forges an unsigned message in Alice's name.
     const [epoch] = sender.exportState().epochs;
     const keys = deriveEpochKeys(Buffer.from(epoch?.secret ?? '', 'base64url'), PREFIX, 'g1', 'alice');
     const forged = sealGroup(nobleProvider, keys, 99n, 'plant/1', text('forged'));

@@ -24,7 +24,7 @@ export function deviceIdentity(label: string): DeviceIdentity {
   };
 }
 
-/** A clock that tests move by hand. */
+/** Creates a clock that tests move by hand. */
 export function manualClock(start = 1_800_000_000_000): { now: () => number; advance(ms: number): void; set(ms: number): void } {
   let time = start;
   return {

@@ -54,7 +54,7 @@ describe('broker that refuses a subscription', () => {
     broker = await startAedes({
       aedes: {
         authorizeSubscribe: (_client, subscription, callback) => {
-          // A null subscription makes Aedes answer SUBACK 0x80 for the inbox filter and grant the rest.
+          // A null subscription makes Aedes send SUBACK 0x80 for the inbox filter and grant the rest.
           if (subscription.topic.includes('/inbox/')) callback(null, null);
           else callback(null, subscription);
         },

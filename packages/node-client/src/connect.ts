@@ -28,6 +28,7 @@ export async function connectE2ee(
   return openE2eeClient(resolved.settings, () => connect(brokerUrl, resolved.mqtt), shownUrl, {
     toWire: asBuffer,
     log,
+    ...(resolved.keyExchange !== undefined ? { keyExchange: resolved.keyExchange.create } : {}),
   });
 }
 

@@ -6,6 +6,8 @@
  */
 export { connectE2ee } from './connect.js';
 export type { ConnectE2eeOptions, MqttOptions, TlsFileOptions } from './options.js';
+export type { KeyExchangeOptions } from './key-exchange.js';
+export { E2eeGroup, type E2eeGroupPublishOptions } from './core/kx.js';
 export {
   E2eeClient,
   type E2eeClientEvents,

@@ -14,6 +14,12 @@ import {
   type CoreOptions,
 } from './core/settings.js';
 import { checkKnownKeys, checkOptionalString, isPlainObject } from './core/validate.js';
+import {
+  prepareIdentityFile,
+  resolveKeyExchange,
+  type KeyExchangeOptions,
+  type ResolvedKeyExchange,
+} from './key-exchange.js';
 import { resolveIdentity } from './keys.js';
 
 /**
@@ -39,14 +45,20 @@ export interface ConnectE2eeOptions extends CoreOptions {
   /** MQTT.js options, passed through unchanged apart from the files read from `tls`. */
   mqtt?: MqttOptions;
   tls?: TlsFileOptions;
+  /**
+   * Key exchange over MQTT (spec/key-exchange-v1.md): announces the own key, discovers peers by
+   * client id, applies a trust policy, and enables rotation and groups. Replaces `peers`.
+   */
+  keyExchange?: KeyExchangeOptions;
 }
 
 export interface ResolvedOptions {
   settings: ClientSettings;
   mqtt: MqttOptions;
+  keyExchange?: ResolvedKeyExchange;
 }
 
-const OPTION_KEYS = [...CORE_OPTION_KEYS, 'mqtt', 'tls'] as const;
+const OPTION_KEYS = [...CORE_OPTION_KEYS, 'mqtt', 'tls', 'keyExchange'] as const;
 const TLS_FILES = [
   ['caFile', 'ca'],
   ['certFile', 'cert'],
@@ -58,9 +70,22 @@ export async function resolveOptions(opts: unknown): Promise<ResolvedOptions> {
   checkOptionsObject(opts);
   checkKnownKeys(opts, OPTION_KEYS, 'opts');
   const provider = checkProvider(opts['provider']);
+  // With key exchange, a missing identity file BASE.key is created with a signing key.
+  if (opts['keyExchange'] !== undefined) await prepareIdentityFile(opts['identity'], provider);
   const identity = await resolveIdentity(opts['identity'], 'opts.identity', provider);
   const settings = resolveSettings(opts, identity, provider);
-  return { settings, mqtt: await resolveMqttOptions(opts['mqtt'], opts['tls']) };
+  const mqtt = await resolveMqttOptions(opts['mqtt'], opts['tls']);
+  if (opts['keyExchange'] === undefined) return { settings, mqtt };
+  if (opts['peers'] !== undefined) {
+    throw new OptionRangeError(
+      'opts.peers',
+      'absent when opts.keyExchange is set, because senders then come from verified key announcements',
+      opts['peers'],
+    );
+  }
+  const keyExchange = await resolveKeyExchange(opts['keyExchange'], opts['identity'], identity, provider);
+  settings.identity = keyExchange.identity;
+  return { settings, mqtt, keyExchange };
 }
 
 async function resolveMqttOptions(mqtt: unknown, tls: unknown): Promise<MqttOptions> {

@@ -41,6 +41,23 @@ export function errorCode(error: unknown): string | undefined {
   return undefined;
 }
 
+/**
+ * Secret key texts (X25519 mqe2e-sk, signing mqe2e-ss, anchor mqe2e-as), matched in any case and
+ * with any version digit, so that a mistyped secret key is caught as well.
+ */
+const SECRET_KEY_TEXT = /mqe2e-(sk|ss|as)[a-z0-9_-]*/gi;
+
+/**
+ * Replaces every secret key text in `text` with its prefix and `<redacted>`. A bare prefix such
+ * as `mqe2e-sk1-` with nothing after it reveals nothing and stays as it is.
+ */
+export function redactSecrets(text: string): string {
+  return text.replace(SECRET_KEY_TEXT, (match, kind: string) => {
+    const prefix = `mqe2e-${kind.toLowerCase()}1-`;
+    return match.toLowerCase() === prefix ? match : `${prefix}<redacted>`;
+  });
+}
+
 /** Returns the message of an error on a single line. */
 export function oneLine(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);

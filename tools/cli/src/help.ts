@@ -138,5 +138,6 @@ Commands:
   pub      encrypt and publish messages, with mosquitto_pub flags
   sub      subscribe, decrypt and print messages, with mosquitto_sub flags
 
-Run 'mqtt-e2ee COMMAND --help' for the options of a command.
+Run 'mqtt-e2ee COMMAND --help' for the options of a command, and
+'mqtt-e2ee --version' for the version.
 `;

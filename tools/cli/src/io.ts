@@ -1,3 +1,5 @@
+import { redactSecrets } from './errors.js';
+
 /** Streams and signals a command runs with; tests pass their own. */
 export interface CommandIo {
   stdin: AsyncIterable<Uint8Array | string>;
@@ -21,14 +23,14 @@ export class Reporter {
 
   /** Prints a line that the user must see, such as a rejected message or an error. */
   error(message: string): void {
-    this.#stderr.write(`${this.#prefix}: ${message}\n`);
+    this.#stderr.write(redactSecrets(`${this.#prefix}: ${message}\n`));
   }
 
   /** Prints a line only with -d. Callers pass topics, ids and sizes, never payloads, keys or passwords. */
   debug(message: string | (() => string)): void {
     if (!this.#debug) return;
     const text = typeof message === 'function' ? message() : message;
-    this.#stderr.write(`${this.#prefix}: debug: ${text}\n`);
+    this.#stderr.write(redactSecrets(`${this.#prefix}: debug: ${text}\n`));
   }
 }
 

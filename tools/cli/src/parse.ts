@@ -102,7 +102,7 @@ export function parsePubArgs(args: readonly string[]): Parsed<PubOptions> {
     connection,
     identity: requireIdentity(values),
     to: requireKeys(values, 'to', 'recipient', 'bob.pub'),
-    topic: checkTopicName('-t/--topic', topic),
+    topic: checkTopicName(topics.length === 1 ? '-t/--topic' : '-L/--url', topic),
     source: parseSource(values),
     qos: parseQos('-q/--qos', stringValue(values, 'qos') ?? '0'),
     retain: booleanValue(values, 'retain'),
@@ -115,8 +115,8 @@ export function parseSubArgs(args: readonly string[]): Parsed<SubOptions> {
   if (args.includes('--help')) return { help: true };
   const values = parseCommandLine('sub', args, SUB_OPTIONS);
   const { connection, urlTopic } = parseConnection(values);
-  const topics = stringList(values, 'topic');
-  if (urlTopic !== undefined) topics.unshift(urlTopic);
+  const topics = stringList(values, 'topic').map((filter) => checkTopicFilter('-t/--topic', filter));
+  if (urlTopic !== undefined) topics.unshift(checkTopicFilter('-L/--url', urlTopic));
   if (topics.length === 0) {
     throw new UsageError('missing -t/--topic: pass at least one topic filter, e.g. -t sensors/#, or end the -L URL with /FILTER');
   }
@@ -128,7 +128,7 @@ export function parseSubArgs(args: readonly string[]): Parsed<SubOptions> {
     connection,
     identity: requireIdentity(values),
     from: requireKeys(values, 'from', 'accepted sender', 'alice.pub'),
-    topics: topics.map((filter) => checkTopicFilter('-t/--topic', filter)),
+    topics,
     qos: parseQos('-q/--qos', stringValue(values, 'qos') ?? '0'),
     verbose: booleanValue(values, 'verbose'),
     noEol: booleanValue(values, 'no-eol'),
@@ -189,7 +189,7 @@ function parseSource(values: ParsedValues): MessageSource {
 }
 
 function requireIdentity(values: ParsedValues): string {
-  const identity = stringValue(values, 'identity');
+  const identity = stringValue(values, 'identity')?.trim();
   if (identity === undefined || identity === '') {
     throw new UsageError(
       "missing --identity: pass the path of your secret key file, e.g. --identity alice.key (create one with 'mqtt-e2ee keygen -o alice')",
@@ -199,7 +199,7 @@ function requireIdentity(values: ParsedValues): string {
 }
 
 function requireKeys(values: ParsedValues, name: 'to' | 'from', role: string, example: string): string[] {
-  const keys = stringList(values, name);
+  const keys = stringList(values, name).map((key) => key.trim());
   if (keys.length === 0) {
     throw new UsageError(
       `missing --${name}: pass each ${role}'s public key line (mqe2e-pk1-...) or .pub file, e.g. --${name} ${example}`,

@@ -1,7 +1,7 @@
 import { connectE2ee, type E2eeClient } from '@mqtt-e2ee/node-client';
 import { brokerTarget, closeClient, describeTarget } from './connection.js';
 import { CommandError, UsageError, errorCode, oneLine } from './errors.js';
-import { readAll, readMessageFile, readMessages } from './input.js';
+import { MAX_PLAINTEXT_BYTES, MQTT_MAX_PACKET_BYTES, formatBytes, readAll, readMessageFile, readMessages, tooLargeText } from './input.js';
 import { Reporter, type CommandIo } from './io.js';
 import { loadIdentity, resolvePublicKeys } from './keys.js';
 import type { MessageSource, PubOptions } from './parse.js';
@@ -33,7 +33,11 @@ export async function runPub(options: PubOptions, io: CommandIo): Promise<void> 
     const sent = await publishAll(client, options, recipients, source, io.stdin, reporter);
     reporter.debug(`sent ${sent} message(s)`);
   } catch (error) {
-    throw new CommandError(errorCode(error) ?? 'ERR_PUBLISH', oneLine(error), { cause: error });
+    const code = errorCode(error);
+    if (code === 'ERR_TOO_LARGE' || code === 'ERR_MESSAGE_TOO_LARGE') {
+      throw new CommandError('ERR_MESSAGE_TOO_LARGE', describeTooLarge(error), { cause: error });
+    }
+    throw new CommandError(code ?? 'ERR_PUBLISH', oneLine(error), { cause: error });
   } finally {
     await closeClient(client);
   }
@@ -43,7 +47,7 @@ type Preloaded = { kind: 'bytes'; bytes: Uint8Array } | { kind: 'source'; source
 
 async function preload(source: MessageSource, stdin: CommandIo['stdin']): Promise<Preloaded> {
   if (source.kind === 'file') return { kind: 'bytes', bytes: await readMessageFile(source.path) };
-  if (source.kind === 'stdin-all') return { kind: 'bytes', bytes: await readAll(stdin) };
+  if (source.kind === 'stdin-all') return { kind: 'bytes', bytes: await readAll(stdin, MAX_PLAINTEXT_BYTES) };
   return { kind: 'source', source };
 }
 
@@ -78,6 +82,20 @@ async function publishAll(
   await Promise.all(inFlight);
   if (failure !== undefined) throw failure;
   return count;
+}
+
+/**
+ * Describes an envelope that the sealer (ERR_TOO_LARGE) or the client (ERR_MESSAGE_TOO_LARGE)
+ * rejected for its size. The library messages suggest options that the command line does not have.
+ */
+export function describeTooLarge(error: unknown): string {
+  const { size, limit } = error as { size?: unknown; limit?: unknown };
+  const maximum = typeof limit === 'number' ? limit : MQTT_MAX_PACKET_BYTES;
+  const sizeText = typeof size === 'number' ? `${formatBytes(size)} bytes` : `more than ${formatBytes(maximum)} bytes`;
+  if (maximum < MQTT_MAX_PACKET_BYTES) {
+    return `the encrypted message is ${sizeText}, more than the ${formatBytes(maximum)} bytes the broker accepts in one packet; send smaller messages, or raise the broker's maximum packet size`;
+  }
+  return tooLargeText('the encrypted message', sizeText);
 }
 
 async function* single(bytes: Uint8Array): AsyncGenerator<Uint8Array> {

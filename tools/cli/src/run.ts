@@ -1,4 +1,5 @@
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError, errorCode, oneLine } from './errors.js';
+import { readFileSync } from 'node:fs';
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError, errorCode, oneLine, redactSecrets } from './errors.js';
 import { KEYGEN_HELP, MAIN_HELP, PUB_HELP, SUB_HELP } from './help.js';
 import { flush, type CommandIo } from './io.js';
 import { runKeygen } from './keygen.js';
@@ -27,6 +28,10 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
     io[name === undefined ? 'stderr' : 'stdout'].write(MAIN_HELP);
     return name === undefined ? EXIT_USAGE : EXIT_OK;
   }
+  if (name === '--version') {
+    io.stdout.write(`mqtt-e2ee ${packageVersion()}\n`);
+    return EXIT_OK;
+  }
   switch (name) {
     case 'keygen':
       return execute(name, KEYGEN, rest, io);
@@ -35,7 +40,7 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
     case 'sub':
       return execute(name, SUB, rest, io);
     default:
-      io.stderr.write(`mqtt-e2ee: unknown command '${name}'; use keygen, pub or sub (see 'mqtt-e2ee --help')\n`);
+      io.stderr.write(redactSecrets(`mqtt-e2ee: unknown command '${name}'; use keygen, pub or sub (see 'mqtt-e2ee --help')\n`));
       return EXIT_USAGE;
   }
 }
@@ -50,7 +55,8 @@ async function execute<T>(name: string, command: Command<T>, args: readonly stri
     await command.run(parsed.options, io);
     return EXIT_OK;
   } catch (error) {
-    io.stderr.write(`mqtt-e2ee ${name}: ${describeFailure(error)}\n`);
+    // Messages are written not to contain secret keys; redacting here catches any that slip through.
+    io.stderr.write(redactSecrets(`mqtt-e2ee ${name}: ${describeFailure(error)}\n`));
     return error instanceof UsageError ? EXIT_USAGE : EXIT_FAILURE;
   } finally {
     await flush(io.stdout);
@@ -62,4 +68,10 @@ function describeFailure(error: unknown): string {
   const code = errorCode(error);
   if (error instanceof UsageError || code === undefined) return message;
   return `${message} (${code})`;
+}
+
+/** Reads the version from the package.json next to src/ and dist/. */
+function packageVersion(): string {
+  const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: unknown };
+  return String(manifest.version);
 }

@@ -12,7 +12,8 @@ if (!existsSync(CLI_MAIN)) {
 }
 
 /**
- * Checks the shared Mosquitto on 127.0.0.1:1883. Returns a skip reason when it is down,
+ * Checks the shared Mosquitto (127.0.0.1:1883 unless MQTT_E2EE_TEST_MOSQUITTO_URL names another
+ * loopback URL). Returns a skip reason when it is down,
  * unless REQUIRE_MOSQUITTO=1 turns the missing broker into a failure.
  */
 export async function mosquittoSkipReason(): Promise<string | undefined> {

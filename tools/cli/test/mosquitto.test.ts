@@ -3,12 +3,15 @@ import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { realMosquittoUrl } from '@mqtt-e2ee/testkit';
 import { Children, countOccurrences, mosquittoSkipReason, uniquePrefix, type Child } from './helpers.js';
 
 const skipReason = await mosquittoSkipReason();
 if (skipReason !== undefined) console.warn(`skipping the Mosquitto tests of the CLI: ${skipReason}`);
 
-const BROKER = ['-h', '127.0.0.1', '-p', '1883'];
+const brokerUrl = new URL(realMosquittoUrl);
+/** Host and port of the shared Mosquitto, in the flags that both mqtt-e2ee and mosquitto_pub accept. */
+const BROKER = ['-h', brokerUrl.hostname.replace(/^\[(.*)\]$/, '$1'), '-p', brokerUrl.port === '' ? '1883' : brokerUrl.port];
 
 /** Lines for `pub -l`: ASCII, UTF-8, a tab, a carriage return, an empty line and bytes that are not UTF-8. */
 const LINES: Buffer[] = [

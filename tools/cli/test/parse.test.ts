@@ -86,6 +86,13 @@ describe('pub flags', () => {
     expect(connection.username).toBeUndefined();
   });
 
+  it('trims key values', () => {
+    const options = parsePubArgs(['--identity', ' a.key\n', '--to', ' b.pub ', '-t', 't', '-n']);
+    if (options.help) throw new Error('expected options, got a help request');
+    expect(options.options.identity).toBe('a.key');
+    expect(options.options.to).toEqual(['b.pub']);
+  });
+
   it('collects repeated --to', () => {
     expect(pub('-n', '--to', 'c.pub').to).toEqual(['b.pub', 'c.pub']);
   });
@@ -209,6 +216,10 @@ describe('usage errors', () => {
     ['zero count', parseSubArgs, [...SUB_BASE, '-C', '0'], /-C\/--count: expected a whole number from 1/],
     ['bad timeout', parseSubArgs, [...SUB_BASE, '-W', 'soon'], /-W\/--timeout: expected a number of seconds/],
     ['missing out', parseKeygenArgs, [], /missing -o\/--out/],
+    ['url wildcard topic', parsePubArgs, ['--identity', 'a', '--to', 'b', '-n', '-L', 'mqtt://h/a/#'], /invalid topic for -L\/--url: 'a\/#' contains a wildcard/],
+    ['bad url filter', parseSubArgs, ['--identity', 'b', '--from', 'a', '-L', 'mqtt://h/a/b+'], /invalid topic filter for -L\/--url: 'a\/b\+'/],
+    ['bad filter with url', parseSubArgs, ['--identity', 'b', '--from', 'a', '-L', 'mqtt://h/a', '-t', 'x#'], /invalid topic filter for -t\/--topic: 'x#'/],
+    ['blank to', parsePubArgs, ['--identity', 'a', '--to', '  ', '-t', 't', '-n'], /invalid value for --to: it is empty/],
   ];
 
   for (const [name, parse, args, pattern] of cases) {

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, startAedes, writeTestPki, type RunningAedes, type TestPkiFiles } from '@mqtt-e2ee/testkit';
@@ -42,6 +42,13 @@ describe('exit status', () => {
       expect(child.stdout.length).toBe(0);
     });
   }
+
+  it('prints the package version', async () => {
+    const manifest = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+    const child = children.cli(['--version'], dir);
+    expect(await child.exited).toBe(0);
+    expect(child.stdout.toString()).toBe(`mqtt-e2ee ${manifest.version}\n`);
+  });
 
   it('exits 0 with help', async () => {
     for (const command of ['pub', 'sub', 'keygen']) {
@@ -109,5 +116,116 @@ describe('TLS and WebSockets', () => {
     const args = ['-h', '127.0.0.1', '-p', String(broker.port), '--cafile', files.caFile, '--insecure'];
     const child = children.cli(['pub', ...args, '--identity', 'alice.key', '--to', 'bob.pub', '-t', 't', '-m', 'x'], dir);
     expect(await child.exited).toBe(0);
+  });
+});
+
+describe('secret keys in errors', () => {
+  /** Returns the secret key text of alice.key, the value a user might paste by mistake. */
+  async function aliceSecret(): Promise<string> {
+    const secret = (await readFile(join(dir, 'alice.key'), 'utf8')).split('\n').find((line) => line.startsWith('mqe2e-sk1-'));
+    if (secret === undefined) throw new Error('alice.key has no mqe2e-sk1- line');
+    return secret;
+  }
+
+  it('rejects a padded secret --to', async () => {
+    const secret = await aliceSecret();
+    const child = children.cli(['pub', '--identity', 'alice.key', '--to', ` ${secret}`, '-t', 't', '-m', 'x'], dir);
+    expect(await child.exited).toBe(2);
+    expect(child.stderr).toMatch(/--to got a secret key/);
+    expect(child.stderr).not.toContain(secret.slice('mqe2e-sk1-'.length));
+  });
+
+  it('rejects an upper-case secret --from', async () => {
+    const secret = await aliceSecret();
+    const child = children.cli(['sub', '--identity', 'bob.key', '--from', secret.toUpperCase(), '-t', 't'], dir);
+    expect(await child.exited).toBe(2);
+    expect(child.stderr).toMatch(/--from got a secret key/);
+    expect(child.stderr.toUpperCase()).not.toContain(secret.slice('mqe2e-sk1-'.length).toUpperCase());
+  });
+
+  it('redacts secrets in any error', async () => {
+    const secret = await aliceSecret();
+    const body = secret.slice('mqe2e-sk1-'.length);
+    const stray = children.cli(['pub', '--identity', 'alice.key', '--to', 'bob.pub', '-t', 't', '-r', secret], dir);
+    expect(await stray.exited).toBe(2);
+    expect(stray.stderr).toContain("unexpected argument 'mqe2e-sk1-<redacted>'");
+    expect(stray.stderr).not.toContain(body);
+    const command = children.cli([secret], dir);
+    expect(await command.exited).toBe(2);
+    expect(command.stderr).toContain("unknown command 'mqe2e-sk1-<redacted>'");
+    expect(command.stderr).not.toContain(body);
+  });
+});
+
+describe('key value errors', () => {
+  /** Returns bob's public key line as written to bob.pub. */
+  async function bobPublic(): Promise<string> {
+    return (await readFile(join(dir, 'bob.pub'), 'utf8')).split('\n')[0] ?? '';
+  }
+
+  it('names a wrong key version', async () => {
+    const key = (await bobPublic()).replace('mqe2e-pk1-', 'mqe2e-pk2-');
+    const child = children.cli(['pub', '--identity', 'alice.key', '--to', key, '-t', 't', '-m', 'x'], dir);
+    expect(await child.exited).toBe(2);
+    expect(child.stderr).toMatch(/invalid public key for --to: .*unsupported format version.*mqe2e-pk1-/);
+    expect(child.stderr).not.toMatch(/file not found/);
+  });
+
+  it('names an upper-case prefix', async () => {
+    const key = await bobPublic();
+    const child = children.cli(['pub', '--identity', 'alice.key', '--to', `MQE2E-PK1-${key.slice(10)}`, '-t', 't', '-m', 'x'], dir);
+    expect(await child.exited).toBe(2);
+    expect(child.stderr).toMatch(/invalid public key for --to: .*must be lowercase mqe2e-pk1-/);
+    expect(child.stderr).not.toMatch(/file not found/);
+  });
+
+  it('names a key without prefix', async () => {
+    const body = (await bobPublic()).slice('mqe2e-pk1-'.length);
+    const child = children.cli(['sub', '--identity', 'bob.key', '--from', body, '-t', 't'], dir);
+    expect(await child.exited).toBe(2);
+    expect(child.stderr).toMatch(/invalid public key for --from: .*must start with mqe2e-pk1-/);
+    expect(child.stderr).not.toMatch(/file not found/);
+  });
+
+  it('accepts a padded public key', async () => {
+    const port = await freePort();
+    const child = children.cli(['pub', '-p', String(port), '-h', '127.0.0.1', '--identity', ' alice.key ', '--to', ` ${await bobPublic()}\n`, '-t', 't', '-m', 'x'], dir);
+    // Exit 1 with ERR_CONNECT shows that both keys were accepted and only the closed port failed.
+    expect(await child.exited).toBe(1);
+    expect(child.stderr).toMatch(/ERR_CONNECT/);
+  });
+
+  it('names a .pub file given as identity', async () => {
+    await chmod(join(dir, 'bob.pub'), 0o644);
+    const child = children.cli(['pub', '--identity', 'bob.pub', '--to', 'alice.pub', '-t', 't', '-m', 'x'], dir);
+    expect(await child.exited).toBe(2);
+    expect(child.stderr).toContain('bob.pub holds a public key; pass the matching .key file to --identity');
+    expect(child.stderr).not.toMatch(/chmod/);
+  });
+
+  it('still reports a loose .key mode', async () => {
+    await writeFile(join(dir, 'loose.key'), await readFile(join(dir, 'alice.key')), { mode: 0o644 });
+    await chmod(join(dir, 'loose.key'), 0o644);
+    const child = children.cli(['pub', '--identity', 'loose.key', '--to', 'bob.pub', '-t', 't', '-m', 'x'], dir);
+    expect(await child.exited).toBe(2);
+    expect(child.stderr).toMatch(/chmod 600 loose\.key/);
+  });
+});
+
+describe('oversized messages', () => {
+  it('rejects a file above the MQTT limit', async () => {
+    // A sparse file: 300 MB in size without using the disk space.
+    const path = join(dir, 'huge.bin');
+    await writeFile(path, '');
+    await truncate(path, 300 * 1024 * 1024);
+    const port = await freePort();
+    const child = children.cli(['pub', '-h', '127.0.0.1', '-p', String(port), '--identity', 'alice.key', '--to', 'bob.pub', '-t', 't', '-f', 'huge.bin'], dir);
+    // Exit 2 before connecting: the size is checked before the closed port is tried.
+    expect(await child.exited).toBe(2);
+    expect(child.stderr).toContain("-f/--file 'huge.bin' is 314,572,800 bytes");
+    expect(child.stderr).toContain('268,435,455 bytes');
+    expect(child.stderr).toMatch(/split the data into parts/);
+    expect(child.stderr).not.toMatch(/maxEnvelopeBytes/);
+    await rm(path);
   });
 });

@@ -24,9 +24,11 @@ import {
 } from '@mqtt-e2ee/envelope';
 import { nodeProvider } from '@mqtt-e2ee/envelope/node';
 import { errorCode, fromHex, runCase, toHex, type VectorOp } from '@mqtt-e2ee/vectors';
+import { liveReceive, liveSeal, type LiveReceiveInput, type LiveSealInput } from './live-adapter.js';
 
 const VECTOR_OPS: readonly VectorOp[] = ['key-id', 'seal', 'open', 'sequence', 'classify', 'canonical-topic'];
 const PRIMITIVE_OPS = ['hpke', 'x25519', 'aead-seal', 'aead-open'] as const;
+const LIVE_OPS = ['live-receive', 'live-seal'] as const;
 
 type Json = Record<string, unknown>;
 
@@ -115,23 +117,27 @@ function runPrimitive(op: (typeof PRIMITIVE_OPS)[number], input: Json, provider:
   }
 }
 
-function answer(message: Json, provider: CryptoProvider): Json {
+async function answer(message: Json, provider: CryptoProvider, write: (reply: Json) => void): Promise<Json> {
   if (message.type === 'hello') {
-    return { type: 'hello', implementation: `@mqtt-e2ee/envelope (${provider.name})`, ops: [...VECTOR_OPS, ...PRIMITIVE_OPS] };
+    return { type: 'hello', implementation: `@mqtt-e2ee/envelope (${provider.name})`, ops: [...VECTOR_OPS, ...PRIMITIVE_OPS, ...LIVE_OPS] };
   }
   const op = String(message.op);
   const input = (message.input ?? {}) as Json;
   let output: unknown;
-  if ((VECTOR_OPS as readonly string[]).includes(op)) {
-    output = runCase(op as VectorOp, input, provider);
-  } else if ((PRIMITIVE_OPS as readonly string[]).includes(op)) {
-    try {
+  try {
+    if ((VECTOR_OPS as readonly string[]).includes(op)) {
+      output = runCase(op as VectorOp, input, provider);
+    } else if ((PRIMITIVE_OPS as readonly string[]).includes(op)) {
       output = runPrimitive(op as (typeof PRIMITIVE_OPS)[number], input, provider);
-    } catch (error) {
-      output = { error: errorCode(error) };
+    } else if (op === 'live-receive') {
+      output = await liveReceive(input as unknown as LiveReceiveInput, provider, () => write({ type: 'ready', id: message.id }));
+    } else if (op === 'live-seal') {
+      output = await liveSeal(input as unknown as LiveSealInput, provider);
+    } else {
+      output = { error: 'ERR_UNSUPPORTED_OP' };
     }
-  } else {
-    output = { error: 'ERR_UNSUPPORTED_OP' };
+  } catch (error) {
+    output = { error: errorCode(error) };
   }
   return { type: 'result', id: message.id, output };
 }
@@ -148,10 +154,10 @@ export async function runAdapter(argv: readonly string[]): Promise<number> {
     return 2;
   }
   if (process.env.MQTT_E2EE_ADAPTER_FAULT === 'info-label') provider = withInfoLabelFault(provider);
+  const write = (reply: Json) => process.stdout.write(JSON.stringify(reply) + '\n');
   for await (const line of createInterface({ input: process.stdin })) {
     if (line.trim() === '') continue;
-    const reply = answer(JSON.parse(line) as Json, provider);
-    process.stdout.write(JSON.stringify(reply) + '\n');
+    write(await answer(JSON.parse(line) as Json, provider, write));
   }
   return 0;
 }

@@ -12,6 +12,14 @@ export interface KitCase {
   op: string;
   input: unknown;
   expected: unknown;
+  /** Runs before the case is sent, such as a subscription of the kit. */
+  prepare?: () => Promise<void>;
+  /** Runs when the adapter reports {"type":"ready"} for this case. */
+  onReady?: () => Promise<void>;
+  /** Combines the adapter's output with what the kit observed; its result is compared. */
+  observe?: (output: unknown) => Promise<unknown>;
+  /** Runs after the case, whatever its outcome. */
+  cleanup?: () => Promise<void>;
 }
 
 interface HpkeVector {
@@ -131,7 +139,7 @@ function aeadCases(dir: string): KitCase[] {
 }
 
 /** Names of the case suites, in the order the kit runs them. */
-export const SUITES = ['envelope', 'rfc9180', 'wycheproof-x25519', 'wycheproof-chacha20-poly1305'] as const;
+export const SUITES = ['envelope', 'rfc9180', 'wycheproof-x25519', 'wycheproof-chacha20-poly1305', 'live'] as const;
 
 /** Loads every suite from `vectorDir`. */
 export function loadCases(vectorDir: string): KitCase[] {

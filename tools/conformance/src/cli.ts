@@ -1,21 +1,25 @@
 /**
  * Command line of the kit:
- *   mqtt-e2ee-conformance [--vectors DIR] [--only PREFIX]... [--timeout MS] [--verbose] -- COMMAND [ARG...]
+ *   mqtt-e2ee-conformance [--vectors DIR] [--broker URL] [--only PREFIX]... [--timeout MS] [--verbose] -- COMMAND [ARG...]
+ * With --broker it adds the live cases, which run over that MQTT broker.
  * It starts COMMAND, runs every case through it, prints each failed case with what differed and
  * ends with the line "N passed, N failed". Exit status 0 when all passed, 1 otherwise, 2 on usage errors.
  */
 import { fileURLToPath } from 'node:url';
 import { loadCases } from './cases.js';
+import { liveCases } from './live.js';
 import { runConformance, type CaseResult, type RunReport } from './runner.js';
 
 const USAGE =
-  'usage: mqtt-e2ee-conformance [--vectors DIR] [--only PREFIX]... [--timeout MS] [--verbose] -- COMMAND [ARG...]';
+  'usage: mqtt-e2ee-conformance [--vectors DIR] [--broker URL] [--only PREFIX]... [--timeout MS] [--verbose] -- COMMAND [ARG...]';
 
 /** Directory of the repository's test vectors, the default of --vectors. */
 export const DEFAULT_VECTOR_DIR = fileURLToPath(new URL('../../../test-vectors/', import.meta.url));
 
 export interface CliOptions {
   vectorDir: string;
+  /** MQTT broker URL for the live cases; without it they are not run. */
+  broker?: string;
   only: string[];
   timeoutMs: number;
   verbose: boolean;
@@ -38,6 +42,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
     };
     if (flag === '--vectors') options.vectorDir = value();
     else if (flag === '--only') options.only.push(value());
+    else if (flag === '--broker') options.broker = value();
     else if (flag === '--timeout') options.timeoutMs = Number(value());
     else if (flag === '--verbose') options.verbose = true;
     else throw new TypeError(`unknown option ${flag}\n${USAGE}`);
@@ -61,7 +66,8 @@ function printResult(result: CaseResult, verbose: boolean, write: (line: string)
 
 /** Runs the kit with parsed options and prints the report. */
 export async function runKit(options: CliOptions, write: (line: string) => void = console.log): Promise<RunReport> {
-  const cases = loadCases(options.vectorDir).filter((c) => options.only.length === 0 || options.only.some((prefix) => c.id.startsWith(prefix)));
+  const all = [...loadCases(options.vectorDir), ...(options.broker === undefined ? [] : liveCases(options.broker))];
+  const cases = all.filter((c) => options.only.length === 0 || options.only.some((prefix) => c.id.startsWith(prefix)));
   const report = await runConformance({
     command: options.command,
     args: options.args,

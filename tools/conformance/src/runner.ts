@@ -135,17 +135,25 @@ export async function runConformance(options: RunOptions): Promise<RunReport> {
       continue;
     }
     try {
+      await kitCase.prepare?.();
       send({ type: 'case', id: kitCase.id, op: kitCase.op, input: kitCase.input });
-      const reply = parseLine(await channel.next(options.timeoutMs));
+      let reply = parseLine(await channel.next(options.timeoutMs));
+      if (reply.type === 'ready' && reply.id === kitCase.id && kitCase.onReady !== undefined) {
+        await kitCase.onReady();
+        reply = parseLine(await channel.next(options.timeoutMs));
+      }
       if (reply.type !== 'result' || reply.id !== kitCase.id) {
         throw new Error(`expected {"type":"result","id":"${kitCase.id}"}, got ${JSON.stringify(reply).slice(0, 120)}`);
       }
-      const details = differences(kitCase.expected, reply.output);
+      const actual = kitCase.observe === undefined ? reply.output : await kitCase.observe(reply.output);
+      const details = differences(kitCase.expected, actual);
       record({ id: kitCase.id, passed: details.length === 0, details });
     } catch (error) {
       // A protocol fault ends the run: later replies could no longer be matched to cases.
       fatal = (error as Error).message;
       record({ id: kitCase.id, passed: false, details: [fatal] });
+    } finally {
+      await kitCase.cleanup?.().catch(() => undefined);
     }
   }
   child.stdin.end();

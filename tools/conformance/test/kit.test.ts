@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_VECTOR_DIR, parseArgs } from '../src/cli.js';
 import { loadCases } from '../src/cases.js';
 import { differences } from '../src/compare.js';
+import { liveCases } from '../src/live.js';
 import { runConformance, type RunReport } from '../src/runner.js';
 
 const adapter = fileURLToPath(new URL('../bin/adapter.js', import.meta.url));
@@ -130,5 +131,29 @@ describe('differences', () => {
       'output.c: expected nothing, got true',
     ]);
     expect(differences({ x: { y: 'same' } }, { x: { y: 'same' } })).toEqual([]);
+  });
+});
+
+describe('live cases', () => {
+  // The local Mosquitto of the test machine; CI starts it before the tests.
+  const broker = process.env.MQTT_E2EE_CONFORMANCE_BROKER ?? 'mqtt://127.0.0.1:1883';
+
+  it('pass over the broker', async () => {
+    const report = await runConformance({ command: process.execPath, args: [adapter, '--provider', 'sodium'], cases: liveCases(broker), timeoutMs: 30_000 });
+    expect(report.results.map((r) => r.details)).toEqual([[], []]);
+    expect(report.passed).toBe(2);
+  });
+
+  it('catch the info fault live', async () => {
+    const report = await runConformance({
+      command: process.execPath,
+      args: [adapter, '--provider', 'node'],
+      cases: liveCases(broker),
+      timeoutMs: 30_000,
+      env: { ...process.env, MQTT_E2EE_ADAPTER_FAULT: 'info-label' },
+    });
+    expect(status(report)).toEqual({ 'live/receive': false, 'live/seal': false });
+    const receive = report.results.find((r) => r.id === 'live/receive')!;
+    expect(receive.details).toContain('output.received[0].error: expected nothing, got "ERR_DECRYPT"');
   });
 });

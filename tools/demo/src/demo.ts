@@ -50,7 +50,7 @@ export async function runDemo(options: DemoOptions, log: Log = () => undefined):
     const sender = await writeIdentityFiles(join(dir, 'sender'));
     const recipient = await writeIdentityFiles(join(dir, 'recipient'));
     const prefix = `mqtt-e2ee-demo/${randomBytes(6).toString('hex')}`;
-    const shownFile = relative(process.cwd(), options.file) || options.file;
+    const shownFile = relative(process.env['INIT_CWD'] ?? process.cwd(), options.file) || options.file;
     log(`Broker:     ${broker.description}`);
     log(`Identities: sender ${sender.keyId} and recipient ${recipient.keyId}, key files in ${dir}`);
     log(`File:       ${shownFile}, ${lines.length} lines, ${content.length} bytes, SHA-256 ${sha256Hex(content)}`);

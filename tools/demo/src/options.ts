@@ -1,3 +1,5 @@
+import { statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
@@ -17,7 +19,8 @@ export interface DemoOptions {
 
 export type ParsedDemoArgs = { help: true } | { help: false; options: DemoOptions };
 
-export const DEMO_HELP = `Usage: pnpm demo [-- options]
+export const DEMO_HELP = `Usage: npm run demo [-- options]
+       pnpm demo [options]
        node tools/demo/dist/main.js [options]
 
 Streams a file through an MQTT broker with end-to-end encryption and checks
@@ -31,7 +34,9 @@ Options:
   --cafile FILE    PEM file of the CA certificates that sign the broker
                    certificate, for mqtts:// and wss:// (default: the CAs
                    that Node.js trusts)
-  --file PATH      file to stream (default: the shipped telemetry.csv)
+  --file PATH      file to stream (default: the shipped telemetry.csv); a
+                   relative path is taken from the directory where you ran
+                   npm or pnpm
   --qos QOS        QoS level 0, 1 or 2 of every message (default: 1)
   --help           print this help and exit
 
@@ -69,7 +74,8 @@ export function parseDemoArgs(argv: readonly string[]): ParsedDemoArgs {
     const detail = error instanceof Error ? error.message.split('\n')[0] : String(error);
     throw new DemoUsageError(`${detail}; run with --help to list the options`, { cause: error });
   }
-  const options: DemoOptions = { file: stringOption(values, 'file') ?? DEFAULT_FILE, qos: parseQos(values['qos']) };
+  const file = stringOption(values, 'file');
+  const options: DemoOptions = { file: file === undefined ? DEFAULT_FILE : resolveFile(file), qos: parseQos(values['qos']) };
   const broker = stringOption(values, 'broker');
   if (broker !== undefined) options.broker = checkBrokerUrl(broker);
   const cafile = stringOption(values, 'cafile');
@@ -86,6 +92,24 @@ function stringOption(values: Record<string, string | boolean | undefined>, name
   const value = values[name];
   if (value === '') throw new DemoUsageError(`--${name} is empty; pass a value or drop the option`);
   return typeof value === 'string' ? value : undefined;
+}
+
+/**
+ * Resolves `--file` against the directory the user ran the command in. npm and pnpm run scripts
+ * from the package root and pass that directory in INIT_CWD, so the process cwd would be wrong.
+ */
+function resolveFile(file: string): string {
+  const path = resolve(process.env['INIT_CWD'] ?? process.cwd(), file);
+  let isFile: boolean;
+  try {
+    isFile = statSync(path).isFile();
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    const reason = code === 'ENOENT' ? 'file not found' : `cannot read it (${String(code ?? 'stat failed')})`;
+    throw new DemoUsageError(`invalid value for --file: ${reason} at ${path}; check the path`, { cause: error });
+  }
+  if (!isFile) throw new DemoUsageError(`invalid value for --file: ${path} is not a regular file; pass the path of a file`);
+  return path;
 }
 
 function parseQos(value: string | boolean | undefined): 0 | 1 | 2 {

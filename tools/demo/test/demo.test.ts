@@ -93,10 +93,51 @@ describe('demo options', () => {
     }
   });
 
+  it('resolves --file against INIT_CWD', async () => {
+    await writeFile(join(dir, 'relative.txt'), 'one line\n');
+    const saved = process.env['INIT_CWD'];
+    process.env['INIT_CWD'] = dir;
+    try {
+      const parsed = parseDemoArgs(['--file', 'relative.txt']);
+      expect(parsed.help ? undefined : parsed.options.file).toBe(join(dir, 'relative.txt'));
+    } finally {
+      if (saved === undefined) delete process.env['INIT_CWD'];
+      else process.env['INIT_CWD'] = saved;
+    }
+  });
+
+  it('resolves --file against cwd otherwise', async () => {
+    const saved = process.env['INIT_CWD'];
+    delete process.env['INIT_CWD'];
+    try {
+      const parsed = parseDemoArgs(['--file', 'package.json']);
+      expect(parsed.help ? undefined : parsed.options.file).toBe(join(process.cwd(), 'package.json'));
+    } finally {
+      if (saved !== undefined) process.env['INIT_CWD'] = saved;
+    }
+  });
+
+  it('names flag and path of a missing file', async () => {
+    const saved = process.env['INIT_CWD'];
+    process.env['INIT_CWD'] = dir;
+    try {
+      const { status, stderr } = await runMain(['--file', 'missing.csv']);
+      expect(status).toBe(2);
+      expect(stderr).toContain('--file');
+      expect(stderr).toContain(join(dir, 'missing.csv'));
+      expect(stderr).toMatch(/file not found/);
+    } finally {
+      if (saved === undefined) delete process.env['INIT_CWD'];
+      else process.env['INIT_CWD'] = saved;
+    }
+  });
+
   it('prints help', async () => {
     const { status, stdout } = await runMain(['--help']);
     expect(status).toBe(0);
     expect(stdout).toContain('--broker URL');
+    expect(stdout).toContain('Usage: npm run demo');
+    expect(stdout).toContain('pnpm demo');
     expect(parseDemoArgs(['--', '--broker', 'mqtt://127.0.0.1:1883'])).toEqual({
       help: false,
       options: { broker: 'mqtt://127.0.0.1:1883', file: DEFAULT_FILE, qos: 1 },

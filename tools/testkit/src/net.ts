@@ -1,8 +1,43 @@
 import { createConnection, createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-/** URL of the anonymous Mosquitto that the test machine runs on the standard port. */
-export const realMosquittoUrl = 'mqtt://127.0.0.1:1883';
+/** URL of the anonymous Mosquitto that the test machine runs, unless the environment overrides it. */
+export const DEFAULT_MOSQUITTO_URL = 'mqtt://127.0.0.1:1883';
+
+/** Environment variable that points the tests at another Mosquitto, or at a closed port to see the skips. */
+export const MOSQUITTO_URL_VARIABLE = 'MQTT_E2EE_TEST_MOSQUITTO_URL';
+
+/** Host names the tests may connect to: the broker must run on this machine. */
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', 'localhost']);
+
+/**
+ * Returns the Mosquitto URL for tests: `value` (the MQTT_E2EE_TEST_MOSQUITTO_URL setting) when it
+ * is set and not empty, else mqtt://127.0.0.1:1883. Raises a RangeError for a URL that is not
+ * mqtt:// or whose host is not 127.0.0.1, ::1 or localhost.
+ */
+export function mosquittoUrlFrom(value: string | undefined): string {
+  if (value === undefined || value === '') return DEFAULT_MOSQUITTO_URL;
+  let parsed: URL;
+  try {
+    parsed = new URL(value);
+  } catch (error) {
+    throw new RangeError(`${MOSQUITTO_URL_VARIABLE}: expected a URL such as mqtt://127.0.0.1:1883, got ${JSON.stringify(value)}`, {
+      cause: error,
+    });
+  }
+  if (parsed.protocol !== 'mqtt:') {
+    throw new RangeError(`${MOSQUITTO_URL_VARIABLE}: expected an mqtt:// URL, got ${JSON.stringify(value)}`);
+  }
+  if (!LOOPBACK_HOSTS.has(parsed.hostname.toLowerCase())) {
+    throw new RangeError(
+      `${MOSQUITTO_URL_VARIABLE}: tests connect only to loopback, so the host must be 127.0.0.1, [::1] or localhost, got ${JSON.stringify(parsed.hostname)}`,
+    );
+  }
+  return value;
+}
+
+/** URL of the anonymous Mosquitto the tests use: MQTT_E2EE_TEST_MOSQUITTO_URL, or mqtt://127.0.0.1:1883. */
+export const realMosquittoUrl = mosquittoUrlFrom(process.env[MOSQUITTO_URL_VARIABLE]);
 
 const DEFAULT_PORTS: Record<string, number> = {
   'mqtt:': 1883,

@@ -1,6 +1,7 @@
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { freePort, reachable, realMosquittoUrl } from '../src/index.js';
+import { DEFAULT_MOSQUITTO_URL, mosquittoUrlFrom } from '../src/net.js';
 
 describe('freePort and reachable', () => {
   it('freePort returns a bindable port', async () => {
@@ -22,7 +23,32 @@ describe('freePort and reachable', () => {
   });
 
   it('realMosquittoUrl points at loopback', () => {
-    expect(new URL(realMosquittoUrl).hostname).toBe('127.0.0.1');
-    expect(new URL(realMosquittoUrl).port).toBe('1883');
+    expect(['127.0.0.1', '[::1]', 'localhost']).toContain(new URL(realMosquittoUrl).hostname);
+    expect(realMosquittoUrl).toBe(mosquittoUrlFrom(process.env['MQTT_E2EE_TEST_MOSQUITTO_URL']));
+  });
+});
+
+describe('mosquittoUrlFrom', () => {
+  it('defaults to 127.0.0.1:1883', () => {
+    expect(mosquittoUrlFrom(undefined)).toBe('mqtt://127.0.0.1:1883');
+    expect(mosquittoUrlFrom('')).toBe(DEFAULT_MOSQUITTO_URL);
+  });
+
+  it('accepts loopback overrides', () => {
+    for (const url of ['mqtt://127.0.0.1:1', 'mqtt://[::1]:1884', 'mqtt://localhost:1885', 'mqtt://LOCALHOST']) {
+      expect(mosquittoUrlFrom(url)).toBe(url);
+    }
+  });
+
+  it('rejects other hosts', () => {
+    for (const url of ['mqtt://192.168.1.10:1883', 'mqtt://127.0.0.2:1883', 'mqtt://broker.example:1883', 'mqtt://169.254.169.254']) {
+      expect(() => mosquittoUrlFrom(url), url).toThrow(/MQTT_E2EE_TEST_MOSQUITTO_URL: .*must be 127\.0\.0\.1, \[::1\] or localhost/);
+    }
+  });
+
+  it('rejects other schemes and text', () => {
+    expect(() => mosquittoUrlFrom('mqtts://127.0.0.1:8883')).toThrow(/expected an mqtt:\/\/ URL/);
+    expect(() => mosquittoUrlFrom('127.0.0.1:1883')).toThrow(/MQTT_E2EE_TEST_MOSQUITTO_URL/);
+    expect(() => mosquittoUrlFrom('not a url')).toThrow(/expected a URL such as mqtt:\/\/127\.0\.0\.1:1883/);
   });
 });

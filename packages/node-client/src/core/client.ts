@@ -4,6 +4,13 @@
  */
 import type { EnvelopeOpener, EnvelopeSealer, KeyPair } from '@mqtt-e2ee/envelope';
 import type {
+  Announcement,
+  GroupPublisherOptions,
+  KeyEvent,
+  KeyExchange,
+  PeerKeys,
+} from '@mqtt-e2ee/key-exchange';
+import type {
   IClientSubscribeProperties,
   IConnackPacket,
   IPublishPacket,
@@ -11,8 +18,9 @@ import type {
   MqttClient,
 } from 'mqtt';
 import { TypedEmitter } from './emitter.js';
-import { MessageTooLargeError, PublishError, SubscribeError } from './errors.js';
+import { MessageHandlingError, MessageTooLargeError, PublishError, SubscribeError } from './errors.js';
 import type { KeyCodec, PublicKeyInput } from './keys.js';
+import { E2eeGroup, isClientId, mapOutcome, type KxEventOutcome } from './kx.js';
 import { publishPacketSize } from './limits.js';
 import { readPayload, type PublishPayload } from './payload.js';
 import {
@@ -32,7 +40,8 @@ import type { QoS } from './validate.js';
 export interface E2eePublishOptions {
   /**
    * Recipients. Each gets its own envelope, published to the same topic, so a topic with three
-   * recipients carries three messages.
+   * recipients carries three messages. With key exchange, a recipient may also be a client id,
+   * whose key comes from its verified announcement.
    */
   to: PublicKeyInput | readonly PublicKeyInput[];
   /** QoS level of every envelope. Default 0. */
@@ -84,6 +93,11 @@ export interface E2eeClientEvents {
   close: [];
   /** An error from MQTT.js, such as a lost connection or a rejected CONNACK on reconnect. */
   error: [error: Error];
+  /**
+   * Key exchange only: an announcement, revocation or group key message was processed. Type
+   * 'changed' is the trust-on-first-use alarm: a pinned key was replaced without a valid rotation.
+   */
+  key: [event: KeyEvent];
 }
 
 /** The payload type that MQTT.js publish accepts. */
@@ -104,6 +118,8 @@ export interface ClientParts {
   toWire: (envelope: Uint8Array) => WirePayload;
   /** Debug log of connects, closes and rejected messages; never given payloads or keys. */
   log: (message: string) => void;
+  /** Key exchange, when enabled: discovery, trust, rotation and groups. */
+  keyExchange?: KeyExchange<IPublishPacket>;
 }
 
 /**
@@ -127,6 +143,10 @@ export class E2eeClient extends TypedEmitter<E2eeClientEvents> {
   readonly #toWire: (envelope: Uint8Array) => WirePayload;
   readonly #log: (message: string) => void;
   #rejectedCount = 0;
+  readonly #kx: KeyExchange<IPublishPacket> | undefined;
+  readonly #groups = new Map<string, E2eeGroup>();
+  /** True once key exchange ran for the first CONNACK, so later CONNACKs restart it. */
+  #kxStarted = false;
   /** Maximum Packet Size from the broker's last MQTT 5 CONNACK; undefined means no limit. */
   #brokerMaxPacketSize: number | undefined;
 
@@ -147,7 +167,14 @@ export class E2eeClient extends TypedEmitter<E2eeClientEvents> {
     };
     this.#toWire = parts.toWire;
     this.#log = parts.log;
+    this.#kx = parts.keyExchange;
     this.#attach();
+    this.#attachKeyExchange();
+  }
+
+  /** Key exchange of this client, or undefined when the client uses static peers only. */
+  get keyExchange(): KeyExchange<IPublishPacket> | undefined {
+    return this.#kx;
   }
 
   /**
@@ -164,7 +191,8 @@ export class E2eeClient extends TypedEmitter<E2eeClientEvents> {
   ): Promise<void> {
     const protocolVersion = this.mqtt.options.protocolVersion ?? 4;
     const bytes = await readPayload(payload, 'payload');
-    const request = checkPublishRequest(topic, bytes, opts, protocolVersion, this.#keys);
+    const resolved = await this.#resolveClientIds(opts);
+    const request = checkPublishRequest(topic, bytes, resolved, protocolVersion, this.#keys);
     const envelopes = request.recipients.map((recipient) =>
       this.#sealer.seal(request.topic, request.payload, recipient),
     );
@@ -183,6 +211,63 @@ export class E2eeClient extends TypedEmitter<E2eeClientEvents> {
         envelopes.length > 1 ? ` (${failures.length} of ${envelopes.length} envelopes)` : '';
       throw new PublishError(request.topic, `${reasonOf(first.reason)}${count}`, first.reason);
     }
+  }
+
+  /**
+   * Replaces client ids in `opts.to` by the keys of their verified announcements. Without key
+   * exchange the options are returned unchanged, so a client id fails as invalid key text.
+   */
+  async #resolveClientIds(opts: E2eePublishOptions): Promise<E2eePublishOptions> {
+    const kx = this.#kx;
+    if (kx === undefined || typeof opts !== 'object' || opts === null) return opts;
+    const list = Array.isArray(opts.to) ? (opts.to as readonly PublicKeyInput[]) : [opts.to as PublicKeyInput];
+    if (!list.some(isClientId)) return opts;
+    const keys = await Promise.all(
+      list.map(async (to) => (isClientId(to) ? (await kx.peer(to)).encryptionKey : to)),
+    );
+    return { ...opts, to: keys };
+  }
+
+  /** Returns the verified keys of a client id, waiting for its announcement (key exchange only). */
+  async peer(clientId: string): Promise<PeerKeys> {
+    return this.#requireKx().peer(clientId);
+  }
+
+  /**
+   * Returns the group this client sends to under `options.groupId`, creating it on first use
+   * (key exchange only). Later calls with the same id return the same group.
+   */
+  group(options: Omit<GroupPublisherOptions, 'state'>): E2eeGroup {
+    const existing = this.#groups.get(options.groupId);
+    if (existing !== undefined) return existing;
+    const group = new E2eeGroup(this.#requireKx().group(options), this.mqtt, this.#toWire);
+    this.#groups.set(options.groupId, group);
+    return group;
+  }
+
+  /**
+   * Rotates the own key (key exchange only): announces a new key signed by the old one. The old
+   * key still opens messages during the grace period. Messages sent afterwards use the new key.
+   */
+  async rotateKey(): Promise<Announcement> {
+    return this.#requireKx().rotate();
+  }
+
+  #requireKx(): KeyExchange<IPublishPacket> {
+    if (this.#kx === undefined) {
+      throw new TypeError('key exchange is not enabled: pass opts.keyExchange to connectE2ee');
+    }
+    return this.#kx;
+  }
+
+  /**
+   * Subscribes to the key exchange topics and announces the own key. The connect flow calls it on
+   * the first CONNACK, and the client calls it again on every CONNACK without a session.
+   */
+  async startKeyExchange(connack: IConnackPacket): Promise<void> {
+    if (this.#kx === undefined) return;
+    await this.#kx.start(connack.properties?.retainAvailable !== false);
+    this.#kxStarted = true;
   }
 
   /**
@@ -263,6 +348,9 @@ export class E2eeClient extends TypedEmitter<E2eeClientEvents> {
       // MQTT 5.0 section 3.2.2.3.6: the client must not send packets larger than this.
       this.#brokerMaxPacketSize = connack.properties?.maximumPacketSize;
       this.#log(`connected, session present ${String(connack.sessionPresent)}`);
+      // Without a session the broker forgot the subscriptions, so key exchange subscribes again
+      // and reads the retained records anew.
+      if (this.#kxStarted && !connack.sessionPresent) this.#restartKeyExchange(connack);
       this.emit('connect', connack);
     });
     this.mqtt.on('reconnect', () => {
@@ -282,7 +370,46 @@ export class E2eeClient extends TypedEmitter<E2eeClientEvents> {
     });
   }
 
+  #attachKeyExchange(): void {
+    const kx = this.#kx;
+    if (kx === undefined) return;
+    kx.events.on('key', (event) => {
+      this.#log(`key ${event.type} ${event.clientId ?? ''} ${event.error?.code ?? ''}`);
+      this.emit('key', event);
+    });
+    kx.onLateMessage = (outcome) => {
+      if (outcome.kind === 'message') this.#emitKx(mapOutcome(kx, outcome, outcome.message.topic, new Uint8Array(0), this.#subscriptions));
+      else if (outcome.kind === 'error') this.#emitKx({ kind: 'error', error: Object.assign(outcome.error, { topic: '' }) });
+    };
+  }
+
+  #restartKeyExchange(connack: IConnackPacket): void {
+    this.startKeyExchange(connack).catch((error: unknown) => {
+      this.#log(`key exchange restart failed: ${error instanceof Error ? error.message : String(error)}`);
+      if (this.listenerCount('error') > 0) this.emit('error', error instanceof Error ? error : new Error(String(error)));
+    });
+  }
+
+  #emitKx(outcome: KxEventOutcome): void {
+    if (outcome.kind === 'message') this.emit('message', outcome.message);
+    else if (outcome.kind === 'skipped') this.emit('skipped', outcome.skipped);
+    else if (outcome.kind === 'error') {
+      this.#rejectedCount++;
+      this.#log(`rejected incoming message ${this.#rejectedCount}: ${outcome.error.code}`);
+      this.emit('decrypt-error', outcome.error);
+    }
+  }
+
   #onMessage(topic: string, payload: Uint8Array, packet: IPublishPacket): void {
+    const kx = this.#kx;
+    if (kx !== undefined && payload.length > 0 && payload.length <= this.#receiver.maxMessageBytes) {
+      try {
+        this.#emitKx(mapOutcome(kx, kx.receive(topic, payload, packet), topic, payload, this.#subscriptions));
+      } catch (error) {
+        this.#emitKx({ kind: 'error', error: Object.assign(new MessageHandlingError(error), { topic }) });
+      }
+      return;
+    }
     const outcome = receive(this.#receiver, topic, payload, packet);
     if (outcome.kind === 'message') {
       this.emit('message', outcome.message);

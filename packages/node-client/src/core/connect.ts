@@ -6,7 +6,8 @@ import {
   type EnvelopeSealerOptions,
   type KeyPair,
 } from '@mqtt-e2ee/envelope';
-import type { MqttClient } from 'mqtt';
+import type { KeyExchange } from '@mqtt-e2ee/key-exchange';
+import type { IConnackPacket, IPublishPacket, MqttClient } from 'mqtt';
 import { E2eeClient, type WirePayload } from './client.js';
 import { ConnectError } from './errors.js';
 import { keyCodec, resolveKeyIdentity } from './keys.js';
@@ -26,6 +27,12 @@ export interface PlatformHooks {
   toWire?: (envelope: Uint8Array) => WirePayload;
   /** Debug log of connects, closes and rejected message codes. Default: no logging. */
   log?: (message: string) => void;
+  /**
+   * Creates key exchange on the opened MQTT.js client (spec/key-exchange-v1.md). It is started
+   * after the first CONNACK; a failure to start (for example ERR_NOT_AUTHORIZED or
+   * ERR_RETAIN_UNAVAILABLE) ends the connection and rejects the connect call with that error.
+   */
+  keyExchange?: (mqtt: MqttClient) => KeyExchange<IPublishPacket>;
 }
 
 /** Options of connectE2eeWith: CoreOptions and an identity as a KeyPair or secret key text. */
@@ -62,11 +69,20 @@ export async function openE2eeClient(
   hooks: PlatformHooks,
 ): Promise<E2eeClient> {
   const client = createE2eeClient(settings, open, shownUrl, hooks);
+  let connack: IConnackPacket;
   try {
-    await waitForConnack(client.mqtt);
+    connack = await waitForConnack(client.mqtt);
   } catch (error) {
     await client.mqtt.endAsync(true).catch(() => undefined);
     throw new ConnectError(shownUrl, error);
+  }
+  try {
+    await client.startKeyExchange(connack);
+  } catch (error) {
+    // Ending here stops MQTT.js from reconnecting, so a broker without retained messages or
+    // with a refused subscription is reported once and never retried in a loop.
+    await client.mqtt.endAsync(true).catch(() => undefined);
+    throw error;
   }
   return client;
 }
@@ -116,11 +132,12 @@ function createE2eeClient(
     maxMessageBytes: settings.maxMessageBytes,
     toWire: hooks.toWire ?? ((envelope) => envelope as WirePayload),
     log: hooks.log ?? (() => undefined),
+    ...(hooks.keyExchange !== undefined ? { keyExchange: hooks.keyExchange(mqtt) } : {}),
   });
 }
 
 /** Resolves on the first CONNACK; rejects on the first error, or on close or end before it. */
-function waitForConnack(mqtt: MqttClient): Promise<void> {
+function waitForConnack(mqtt: MqttClient): Promise<IConnackPacket> {
   return new Promise((resolve, reject) => {
     let lastError: Error | undefined;
     const cleanup = (): void => {
@@ -129,9 +146,9 @@ function waitForConnack(mqtt: MqttClient): Promise<void> {
       mqtt.off('close', onClose);
       mqtt.off('end', onClose);
     };
-    const onConnect = (): void => {
+    const onConnect = (connack: IConnackPacket): void => {
       cleanup();
-      resolve();
+      resolve(connack);
     };
     const onError = (error: Error): void => {
       lastError = error;

@@ -13,6 +13,7 @@ export {
   type WirePayload,
 } from './client.js';
 export { TypedEmitter, type EventMap } from './emitter.js';
+export { E2eeGroup, isClientId, mqttTransport, type E2eeGroupPublishOptions } from './kx.js';
 export { payloadBytes, readPayload, type PublishPayload } from './payload.js';
 export {
   checkMqttOptions,

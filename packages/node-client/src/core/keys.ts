@@ -10,7 +10,7 @@ import {
   type PublicKeyInput,
 } from '@mqtt-e2ee/key-exchange';
 import { Described, InvalidOptionError, OptionRangeError } from './errors.js';
-import { bytesEqual } from './bytes.js';
+import { bytesEqual, toHex } from './bytes.js';
 
 export type { PublicKeyInput };
 
@@ -28,11 +28,45 @@ export interface KeyCodec {
 
 const PUBLIC_KEY_EXPECTED = "a public key text ('mqe2e-pk1-…') or 32 raw bytes";
 
-export const keyCodec: KeyCodec = {
-  decodePublicKeyInput,
-  encodePublicKey,
-  keyIdHex,
-};
+/** Distinct keys each cache of the shared codec holds before it starts over. */
+const KEY_CACHE_LIMIT = 1024;
+
+/**
+ * Returns a KeyCodec that remembers decoded and encoded public keys. Checking a public key costs
+ * an X25519 multiplication in @mqtt-e2ee/key-exchange (its low-order test), so without the cache
+ * every publish and every received message would pay one.
+ */
+function cachingKeyCodec(): KeyCodec {
+  const decoded = new Map<string, Uint8Array>();
+  const encoded = new Map<string, string>();
+  return {
+    decodePublicKeyInput(input: unknown, option: string): Uint8Array {
+      const cacheKey =
+        typeof input === 'string' ? input : input instanceof Uint8Array && input.length === 32 ? `raw:${toHex(input)}` : undefined;
+      const hit = cacheKey === undefined ? undefined : decoded.get(cacheKey);
+      if (hit !== undefined) return hit.slice();
+      const publicKey = decodePublicKeyInput(input, option);
+      if (cacheKey !== undefined) remember(decoded, cacheKey, publicKey.slice());
+      return publicKey;
+    },
+    encodePublicKey(publicKey: Uint8Array): string {
+      const cacheKey = publicKey instanceof Uint8Array && publicKey.length === 32 ? toHex(publicKey) : undefined;
+      const hit = cacheKey === undefined ? undefined : encoded.get(cacheKey);
+      if (hit !== undefined) return hit;
+      const text = encodePublicKey(publicKey);
+      if (cacheKey !== undefined) remember(encoded, cacheKey, text);
+      return text;
+    },
+    keyIdHex,
+  };
+}
+
+function remember<V>(cache: Map<string, V>, key: string, value: V): void {
+  if (cache.size >= KEY_CACHE_LIMIT) cache.clear();
+  cache.set(key, value);
+}
+
+export const keyCodec: KeyCodec = cachingKeyCodec();
 
 /** Decodes a public key given as key text or raw bytes, naming the option on failure. */
 export function decodePublicKeyInput(input: unknown, option: string): Uint8Array {

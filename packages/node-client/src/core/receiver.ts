@@ -18,8 +18,13 @@ export interface E2eeMessage {
   topic: string;
   /** Decrypted payload bytes. */
   payload: Uint8Array;
-  /** The authenticated sender. */
-  sender: { keyId: string; publicKey: Uint8Array; publicKeyText: string };
+  /**
+   * The authenticated sender. With key exchange, `clientId` is the client id of its verified
+   * announcement.
+   */
+  sender: { keyId: string; publicKey: Uint8Array; publicKeyText: string; clientId?: string };
+  /** Group id, for a message that arrived in a group envelope (key exchange only). */
+  group?: string;
   qos: QoS;
   retain: boolean;
   /**

@@ -1,0 +1,328 @@
+// Page-side helpers for the browser tests. The tests call window.harness through page.evaluate,
+// so that each scenario is a few short calls and the page keeps the clients between them.
+const clients = new Map();
+
+/** Hex of at most the first 4096 bytes, for byte-exact comparison of small payloads. */
+function hex(bytes) {
+  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
+}
+
+async function sha256Hex(bytes) {
+  if (globalThis.crypto?.subtle === undefined) return undefined;
+  return hex(new Uint8Array(await crypto.subtle.digest('SHA-256', bytes)));
+}
+
+async function summarize(message) {
+  const { payload } = message;
+  return {
+    topic: message.topic,
+    length: payload.length,
+    hex: payload.length <= 4096 ? hex(payload) : undefined,
+    sha256: await sha256Hex(payload),
+    senderKeyId: message.sender.keyId,
+    retain: message.retain,
+    qos: message.qos,
+    seq: String(message.seq),
+  };
+}
+
+/**
+ * A WebSocket double that wraps a real WebSocket and hands incoming bytes over in every form a
+ * browser or polyfill may use: Blob, Uint8Array and DataView views at an offset inside a larger
+ * buffer with other bytes around them, and plain ArrayBuffers. It also splits frames into parts
+ * and merges a frame into the next one, and counts what it did so the tests can check coverage.
+ */
+class OddFramesWebSocket extends EventTarget {
+  static stats = { blob: 0, uint8View: 0, dataView: 0, arrayBuffer: 0, split: 0, merged: 0 };
+  CONNECTING = 0;
+  OPEN = 1;
+  CLOSING = 2;
+  CLOSED = 3;
+  #inner;
+  #held = undefined;
+  #count = 0;
+
+  constructor(url, protocols) {
+    super();
+    this.#inner = new WebSocket(url, protocols);
+    this.#inner.binaryType = 'arraybuffer';
+    for (const type of ['open', 'error']) {
+      this.#inner.addEventListener(type, () => this.dispatchEvent(new Event(type)));
+    }
+    this.#inner.addEventListener('close', (event) => {
+      this.#flush();
+      this.dispatchEvent(new CloseEvent('close', { code: event.code, reason: event.reason }));
+    });
+    this.#inner.addEventListener('message', (event) => this.#receive(new Uint8Array(event.data)));
+  }
+
+  get readyState() {
+    return this.#inner.readyState;
+  }
+  get bufferedAmount() {
+    return this.#inner.bufferedAmount;
+  }
+  get binaryType() {
+    return 'blob';
+  }
+  set binaryType(_value) {}
+  send(data) {
+    this.#inner.send(data);
+  }
+  close(code, reason) {
+    this.#inner.close(code, reason);
+  }
+
+  #receive(bytes) {
+    this.#count++;
+    let data = bytes;
+    if (this.#held !== undefined) {
+      data = new Uint8Array(this.#held.length + bytes.length);
+      data.set(this.#held);
+      data.set(bytes, this.#held.length);
+      this.#held = undefined;
+      OddFramesWebSocket.stats.merged++;
+    } else if (this.#count % 4 === 0) {
+      // Holds this frame back and delivers it together with the next one.
+      this.#held = bytes;
+      setTimeout(() => this.#flush(), 20);
+      return;
+    }
+    this.#deliver(data);
+  }
+
+  #flush() {
+    if (this.#held === undefined) return;
+    const held = this.#held;
+    this.#held = undefined;
+    this.#deliver(held);
+  }
+
+  #deliver(bytes) {
+    if (bytes.length >= 8 && this.#count % 2 === 0) {
+      // Three parts in one go, the first as a Blob: a Blob is read asynchronously, so the views
+      // after it would overtake it unless the client keeps frames in order.
+      OddFramesWebSocket.stats.split++;
+      const first = 1 + (this.#count % Math.floor(bytes.length / 2));
+      const second = first + 1 + Math.floor((bytes.length - first) / 3);
+      this.#emit(bytes.subarray(0, first), 0);
+      this.#emit(bytes.subarray(first, second), 1);
+      this.#emit(bytes.subarray(second), 2);
+    } else {
+      this.#emit(bytes, this.#count);
+    }
+  }
+
+  #emit(bytes, turn) {
+    const kind = turn % 4;
+    let data;
+    if (kind === 0) {
+      OddFramesWebSocket.stats.blob++;
+      data = new Blob([bytes]);
+    } else if (kind === 1 || kind === 2) {
+      // Places the bytes at an odd offset in a larger buffer filled with 0xEE around them.
+      const backing = new Uint8Array(bytes.length + 13).fill(0xee);
+      backing.set(bytes, 5);
+      if (kind === 1) {
+        OddFramesWebSocket.stats.uint8View++;
+        data = backing.subarray(5, 5 + bytes.length);
+      } else {
+        OddFramesWebSocket.stats.dataView++;
+        data = new DataView(backing.buffer, 5, bytes.length);
+      }
+    } else {
+      OddFramesWebSocket.stats.arrayBuffer++;
+      data = bytes.slice().buffer;
+    }
+    this.dispatchEvent(new MessageEvent('message', { data }));
+  }
+}
+
+function record(name) {
+  const entry = clients.get(name);
+  if (entry === undefined) throw new Error(`no client named ${name}`);
+  return entry;
+}
+
+async function resolveIdentity(identity) {
+  const { BrowserKeyStore, generateKeyPair } = window.e2ee;
+  if (identity === undefined) return generateKeyPair();
+  if (identity.stored !== undefined) {
+    const store = await BrowserKeyStore.open();
+    try {
+      return await store.loadOrCreateIdentity(identity.stored);
+    } finally {
+      store.close();
+    }
+  }
+  return identity.secretKeyText;
+}
+
+window.harness = {
+  OddFramesWebSocket,
+
+  /** Connects a client and records its events under `name`; returns its public key text. */
+  async connect(name, url, options = {}) {
+    const { connectE2ee } = window.e2ee;
+    const entry = { messages: [], errors: [], deletes: [], events: [], client: undefined };
+    const client = await connectE2ee(url, {
+      identity: await resolveIdentity(options.identity),
+      peers: options.peers ?? [],
+      mqtt: { reconnectPeriod: 200, connectTimeout: 5000, ...options.mqtt },
+      ...(options.oddFrames ? { webSocket: OddFramesWebSocket } : {}),
+      ...(options.maxMessageBytes ? { maxMessageBytes: options.maxMessageBytes } : {}),
+    });
+    entry.client = client;
+    client.on('message', (message) => entry.messages.push(summarize(message)));
+    client.on('decrypt-error', (error) => entry.errors.push({ topic: error.topic, code: error.code, name: error.name }));
+    client.on('retained-delete', (deleted) => entry.deletes.push(deleted.topic));
+    for (const event of ['connect', 'reconnect', 'offline', 'close']) {
+      client.on(event, () => entry.events.push(event));
+    }
+    client.on('error', (error) => entry.events.push(`error:${error.code ?? error.message}:${error.closeCode ?? ''}`));
+    clients.set(name, entry);
+    return client.publicKeyText;
+  },
+
+  async subscribe(name, filter, qos = 1) {
+    const grants = await record(name).client.subscribe(filter, { qos });
+    return grants.map((grant) => grant.qos);
+  },
+
+  /** Publishes text, or `length` random bytes (returning their SHA-256), to `to`. */
+  async publish(name, topic, to, { text, randomLength, qos = 1 } = {}) {
+    let payload = text;
+    let digest;
+    if (randomLength !== undefined) {
+      payload = new Uint8Array(randomLength);
+      for (let offset = 0; offset < randomLength; offset += 65536) {
+        crypto.getRandomValues(payload.subarray(offset, Math.min(offset + 65536, randomLength)));
+      }
+      digest = await sha256Hex(payload);
+    }
+    await record(name).client.publish(topic, payload, { to, qos });
+    return digest;
+  },
+
+  /** Returns what publish rejected with: its class name and code, or 'resolved'. */
+  async publishError(name, topic, to, length, qos = 1) {
+    try {
+      await record(name).client.publish(topic, new Uint8Array(length), { to, qos });
+      return 'resolved';
+    } catch (error) {
+      return { name: error.name, code: error.code, direction: error.direction, limit: error.limit };
+    }
+  },
+
+  /** Waits until `count` messages on topics starting with `prefix` arrived, and returns them. */
+  async messages(name, prefix, count, timeoutMs = 15000) {
+    const entry = record(name);
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const summaries = await Promise.all(entry.messages);
+      const matching = summaries.filter((message) => message.topic.startsWith(prefix));
+      if (matching.length >= count) return matching;
+      if (Date.now() > deadline) {
+        throw new Error(`timed out with ${matching.length} of ${count} messages on ${prefix}; errors ${JSON.stringify(entry.errors)}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  },
+
+  /** Waits until `count` decrypt-errors on `prefix` arrived, and returns them. */
+  async errors(name, prefix, count, timeoutMs = 15000) {
+    const entry = record(name);
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const matching = entry.errors.filter((error) => error.topic.startsWith(prefix));
+      if (matching.length >= count) return matching;
+      if (Date.now() > deadline) throw new Error(`timed out with ${matching.length} of ${count} errors on ${prefix}`);
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  },
+
+  /** Waits until the client has seen `event` at least `count` times; returns the event log. */
+  async waitForEvent(name, event, count, timeoutMs = 15000) {
+    const entry = record(name);
+    const deadline = Date.now() + timeoutMs;
+    while (entry.events.filter((seen) => seen.startsWith(event)).length < count) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${event}; events ${entry.events.join(',')}`);
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    return entry.events;
+  },
+
+  /** Loads or creates a stored identity and returns its public key text. */
+  async storedIdentity(identityName) {
+    const store = await window.e2ee.BrowserKeyStore.open();
+    try {
+      const pair = await store.loadOrCreateIdentity(identityName);
+      return window.e2ee.publicKeyText(pair);
+    } finally {
+      store.close();
+    }
+  },
+
+  /** Lists stored identities as the key store returns them. */
+  async listIdentities() {
+    const store = await window.e2ee.BrowserKeyStore.open();
+    try {
+      return await store.listIdentities();
+    } finally {
+      store.close();
+    }
+  },
+
+  /** Returns the page's random-source and global state relevant to the bundle. */
+  environment() {
+    return {
+      subtle: typeof globalThis.crypto?.subtle,
+      getRandomValues: typeof globalThis.crypto?.getRandomValues,
+      buffer: typeof globalThis.Buffer,
+      process: typeof globalThis.process,
+      secureContext: globalThis.isSecureContext,
+    };
+  },
+
+  oddFrameStats() {
+    return { ...OddFramesWebSocket.stats };
+  },
+
+  /** Publishes a zero-length retained message to delete the retained message of `topic`. */
+  async clearRetained(name, topic) {
+    await record(name).client.clearRetained(topic, { qos: 1 });
+  },
+
+  deletes(name) {
+    return record(name).deletes;
+  },
+
+  events(name) {
+    return record(name).events;
+  },
+
+  connected(name) {
+    return record(name).client.mqtt.connected;
+  },
+
+  async end(name) {
+    const entry = clients.get(name);
+    clients.delete(name);
+    await entry?.client.end(true);
+  },
+
+  async endAll() {
+    await Promise.all([...clients.keys()].map((name) => window.harness.end(name)));
+  },
+
+  /** Calls connectE2ee with `options` and returns the error's name, code and option. */
+  async connectError(url, options) {
+    try {
+      const client = await window.e2ee.connectE2ee(url, { identity: window.e2ee.generateKeyPair(), ...options });
+      await client.end(true);
+      return 'resolved';
+    } catch (error) {
+      return { name: error.name, code: error.code, option: error.option, message: error.message };
+    }
+  },
+};

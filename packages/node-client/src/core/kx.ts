@@ -1,0 +1,162 @@
+/**
+ * Key exchange in the client (spec/key-exchange-v1.md): the MQTT.js transport of KeyExchange,
+ * the mapping of its outcomes to E2eeClient events, and the group publisher handle.
+ */
+import { E2eeError, parseHeader } from '@mqtt-e2ee/envelope';
+import {
+  encodePublicKey,
+  envelopeKind,
+  NAME_REGEXP,
+  type GroupPublisher,
+  type KeyExchange,
+  type KeyExchangeTransport,
+  type ReceiveOutcome,
+} from '@mqtt-e2ee/key-exchange';
+import type { IClientPublishOptions, IPublishPacket, MqttClient } from 'mqtt';
+import type { DecryptFailure, E2eeMessage, SkippedEnvelope } from './receiver.js';
+import { SenderNotAllowedError } from './errors.js';
+import { toHex } from './bytes.js';
+import { filterAllows, type SubscriptionRegistry } from './subscriptions.js';
+import type { QoS } from './validate.js';
+
+/** Builds the KeyExchange transport on an MQTT.js client. SUBACK failure codes come back as codes. */
+export function mqttTransport(mqtt: MqttClient, toWire: (bytes: Uint8Array) => Parameters<MqttClient['publishAsync']>[1]): KeyExchangeTransport {
+  return {
+    publish: async (topic, payload, { qos, retain }) => {
+      await mqtt.publishAsync(topic, toWire(payload), { qos, retain });
+    },
+    subscribe: async (filters, qos) => {
+      try {
+        return (await mqtt.subscribeAsync([...filters], { qos })).map((grant) => grant.qos);
+      } catch (error) {
+        // MQTT.js rejects when a SUBACK code has bit 0x80 set and keeps the packet on the error.
+        const granted = (error as { packet?: { granted?: unknown } }).packet?.granted;
+        if (Array.isArray(granted)) return granted as number[];
+        throw error;
+      }
+    },
+  };
+}
+
+/** Returns whether a recipient string is a client id (resolved by discovery) and not key text. */
+export function isClientId(value: unknown): value is string {
+  return typeof value === 'string' && !value.startsWith('mqe2e-') && NAME_REGEXP.test(value);
+}
+
+/** Event outcome of one message that went through KeyExchange. */
+export type KxEventOutcome =
+  | { kind: 'none' }
+  | { kind: 'message'; message: E2eeMessage }
+  | { kind: 'skipped'; skipped: SkippedEnvelope }
+  | { kind: 'error'; error: DecryptFailure };
+
+/** Converts a KeyExchange outcome to the client's message, skipped or error outcome. */
+export function mapOutcome(
+  kx: KeyExchange<IPublishPacket>,
+  outcome: ReceiveOutcome<IPublishPacket>,
+  topic: string,
+  payload: Uint8Array,
+  subscriptions: SubscriptionRegistry,
+): KxEventOutcome {
+  if (outcome.kind === 'control' || outcome.kind === 'pending') return { kind: 'none' };
+  if (outcome.kind === 'skipped') {
+    // KeyExchange skips only direct envelopes addressed to another key, or empty payloads.
+    const header = envelopeKind(payload) === 'direct' ? parseHeader(payload) : undefined;
+    const ids = header === undefined ? { recipientKeyId: '', senderKeyId: '' } : { recipientKeyId: toHex(header.recipientKeyId), senderKeyId: toHex(header.senderKeyId) };
+    return { kind: 'skipped', skipped: { topic, ...ids } };
+  }
+  if (outcome.kind === 'error') return { kind: 'error', error: Object.assign(outcome.error, { topic }) };
+  const { message, meta: packet } = outcome;
+  const senderKey = senderPublicKey(kx, message.sender);
+  const keyId = message.senderKeyId ?? (senderKey === undefined ? '' : kx.directory.peer(message.sender ?? '').keyId);
+  const allowed = subscriptions.allowedSenders(topic);
+  if (allowed !== 'any-peer' && (senderKey === undefined || !filterAllows(allowed, keyId, senderKey))) {
+    return { kind: 'error', error: Object.assign(new SenderNotAllowedError(keyId), { topic }) };
+  }
+  const result: E2eeMessage = {
+    topic,
+    payload: message.plaintext,
+    sender: {
+      keyId,
+      publicKey: senderKey ?? new Uint8Array(0),
+      publicKeyText: senderKey === undefined ? '' : encodePublicKey(senderKey),
+      ...(message.sender !== undefined ? { clientId: message.sender } : {}),
+    },
+    qos: packet.qos,
+    retain: packet.retain,
+    seq: message.seq,
+    ...(message.groupId !== undefined ? { group: message.groupId } : {}),
+  };
+  if (packet.properties !== undefined) result.properties = packet.properties;
+  return { kind: 'message', message: result };
+}
+
+function senderPublicKey(kx: KeyExchange<IPublishPacket>, clientId: string | undefined): Uint8Array | undefined {
+  if (clientId === undefined) return undefined;
+  try {
+    return kx.directory.peer(clientId).encryptionKey;
+  } catch (error) {
+    if (error instanceof E2eeError) return undefined;
+    throw error;
+  }
+}
+
+/** Options of E2eeGroup.publish. */
+export interface E2eeGroupPublishOptions {
+  qos?: QoS;
+  retain?: boolean;
+  properties?: IPublishPacket['properties'];
+}
+
+/**
+ * One group this client sends to: each publish is encrypted once for all members. Membership
+ * changes start a new epoch, so removed members read nothing new.
+ */
+export class E2eeGroup {
+  readonly #publisher: GroupPublisher;
+  readonly #mqtt: MqttClient;
+  readonly #toWire: (bytes: Uint8Array) => Parameters<MqttClient['publishAsync']>[1];
+
+  constructor(publisher: GroupPublisher, mqtt: MqttClient, toWire: (bytes: Uint8Array) => Parameters<MqttClient['publishAsync']>[1]) {
+    this.#publisher = publisher;
+    this.#mqtt = mqtt;
+    this.#toWire = toWire;
+  }
+
+  get groupId(): string {
+    return this.#publisher.groupId;
+  }
+
+  /** Current member client ids. */
+  members(): string[] {
+    return this.#publisher.sender.members();
+  }
+
+  /**
+   * Encrypts `payload` once and publishes it on `topic`, which must match one of the group's
+   * topic filters. Key messages of a new epoch are published first.
+   */
+  async publish(topic: string, payload: Uint8Array, opts: E2eeGroupPublishOptions = {}): Promise<void> {
+    const envelope = await this.#publisher.seal(topic, payload);
+    const options: IClientPublishOptions = { qos: opts.qos ?? 0, retain: opts.retain === true };
+    if (opts.properties !== undefined) options.properties = opts.properties;
+    await this.#mqtt.publishAsync(topic, this.#toWire(envelope), options);
+  }
+
+  async setMembers(members: readonly string[]): Promise<void> {
+    await this.#publisher.setMembers(members);
+  }
+
+  async addMember(member: string): Promise<void> {
+    await this.#publisher.addMember(member);
+  }
+
+  async removeMember(member: string): Promise<void> {
+    await this.#publisher.removeMember(member);
+  }
+
+  /** Starts a new epoch now. */
+  async rotate(): Promise<void> {
+    await this.#publisher.rotate();
+  }
+}

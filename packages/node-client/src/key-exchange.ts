@@ -1,0 +1,191 @@
+/**
+ * The keyExchange option of connectE2ee on Node.js: the signing identity, endorsement and anchor
+ * files, and the state file beside the identity (spec/key-exchange-v1.md, "State").
+ */
+import { readFile } from 'node:fs/promises';
+import { E2eeError, type CryptoProvider, type KeyPair } from '@mqtt-e2ee/envelope';
+import {
+  createKeyExchange,
+  hasSigningKey,
+  parseEndorsement,
+  TRUST_POLICIES,
+  type DeviceIdentity,
+  type Endorsement,
+  type KeyExchange,
+  type KeyExchangeStateParts,
+  type RetainUnavailableMode,
+  type TrustPolicy,
+} from '@mqtt-e2ee/key-exchange';
+import {
+  loadOrCreateDeviceIdentity,
+  readAnchorPublicKeyFile,
+  readStateFile,
+  stateFilePath,
+  StateFileWriter,
+  writeIdentityFiles,
+} from '@mqtt-e2ee/key-exchange/fs';
+import type { IPublishPacket, MqttClient } from 'mqtt';
+import { InvalidOptionError, OptionFileError, OptionRangeError } from './core/errors.js';
+import { mqttTransport } from './core/kx.js';
+import { checkKnownKeys, isPlainObject } from './core/validate.js';
+import { asBuffer } from './payload.js';
+
+/** Options of key exchange: discovery of peers by client id, trust, rotation and groups. */
+export interface KeyExchangeOptions {
+  /** Client id announced for this client: 1 to 64 characters from A-Z, a-z, 0-9, '.', '_' and '-'. */
+  clientId: string;
+  /** Trust policy: 'pin', 'tofu', 'anchor' or 'insecure' (tests only). */
+  policy: TrustPolicy;
+  /** Topic prefix of the key exchange records. Default 'e2ee/v1'. */
+  prefix?: string;
+  /** Pinned signing keys per client id: 64-hex fingerprints or "mqe2e-sp1-…" texts. */
+  pins?: Record<string, string | readonly string[]>;
+  /** Trust anchors: "mqe2e-ap1-…" texts, raw keys, or paths of anchor .pub files. */
+  anchors?: readonly (string | Uint8Array)[];
+  /** Endorsements of the own key: objects or paths of endorsement JSON files from `mqtt-e2ee endorse`. */
+  endorsements?: readonly (Endorsement | string)[];
+  /** State file path, or false for no state file. Default: BASE.state.json beside an identity file BASE.key. */
+  stateFile?: string | false;
+  /** Grace period in milliseconds after a rotation. Default 10 minutes. */
+  graceMs?: number;
+  /** Validity of the own announcements in milliseconds. Default 7 days. */
+  validityMs?: number;
+  /** How long publish waits for a recipient's announcement, in milliseconds. Default 5000. */
+  discoveryTimeoutMs?: number;
+  /** Behaviour on brokers without retained messages: 'fail' (default) or 'request'. */
+  retainUnavailable?: RetainUnavailableMode;
+}
+
+const KEYS = [
+  'clientId',
+  'policy',
+  'prefix',
+  'pins',
+  'anchors',
+  'endorsements',
+  'stateFile',
+  'graceMs',
+  'validityMs',
+  'discoveryTimeoutMs',
+  'retainUnavailable',
+] as const;
+
+/** Key exchange ready to attach: the identity with its signing key and a factory for the client. */
+export interface ResolvedKeyExchange {
+  identity: DeviceIdentity;
+  create(mqtt: MqttClient): KeyExchange<IPublishPacket>;
+}
+
+/**
+ * Resolves the keyExchange option. An identity file without a signing key is upgraded in place
+ * (a second line is added); an identity object must already have one.
+ */
+export async function resolveKeyExchange(
+  value: unknown,
+  identityOption: unknown,
+  identity: KeyPair,
+  provider: CryptoProvider | undefined,
+): Promise<ResolvedKeyExchange> {
+  if (!isPlainObject(value)) throw new InvalidOptionError('opts.keyExchange', 'an object with clientId and policy', value);
+  checkKnownKeys(value, KEYS, 'opts.keyExchange');
+  const options = value as unknown as KeyExchangeOptions;
+  if (!TRUST_POLICIES.includes(options.policy)) {
+    throw new OptionRangeError('opts.keyExchange.policy', `one of ${TRUST_POLICIES.join(', ')}`, options.policy);
+  }
+  const basePath = typeof identityOption === 'string' && identityOption.endsWith('.key') ? identityOption.slice(0, -4) : undefined;
+  const device = await signingIdentity(identityOption, identity, basePath, provider);
+  const statePath = options.stateFile === false ? undefined : options.stateFile ?? (basePath === undefined ? undefined : stateFilePath(basePath));
+  const state = statePath === undefined ? undefined : await readStateFile(statePath);
+  const anchors = await Promise.all((options.anchors ?? []).map((anchor, index) => readAnchor(anchor, index)));
+  const endorsements = await Promise.all((options.endorsements ?? []).map((e, index) => readEndorsement(e, index)));
+  return {
+    identity: device,
+    create: (mqtt) => {
+      let writer: StateFileWriter | undefined;
+      const kx = createKeyExchange<IPublishPacket>({
+        ...pick(options),
+        transport: mqttTransport(mqtt, asBuffer),
+        clientId: options.clientId,
+        identity: device,
+        policy: options.policy,
+        anchors,
+        endorsements,
+        ...(state !== undefined ? { state: state as KeyExchangeStateParts } : {}),
+        ...(provider !== undefined ? { provider } : {}),
+        persistRotation: async (next) => {
+          // The state (with the retired key and the rotation link) is saved before the key file,
+          // so the retired key stays usable whatever the key file holds.
+          await writer?.save();
+          if (basePath !== undefined) await writeIdentityFiles(basePath, { identity: next, overwrite: true });
+        },
+      });
+      if (statePath !== undefined) {
+        writer = new StateFileWriter(statePath, () => ({ v: 1, ...kx.exportState() }));
+        const save = writer;
+        // NOTE: a failed background save is not reported; the next change or rotation saves again.
+        kx.events.on('state', () => void save.save().catch(() => undefined));
+      }
+      return kx;
+    },
+  };
+}
+
+function pick(options: KeyExchangeOptions) {
+  return {
+    ...(options.prefix !== undefined ? { prefix: options.prefix } : {}),
+    ...(options.pins !== undefined ? { pins: options.pins } : {}),
+    ...(options.graceMs !== undefined ? { graceMs: options.graceMs } : {}),
+    ...(options.validityMs !== undefined ? { validityMs: options.validityMs } : {}),
+    ...(options.discoveryTimeoutMs !== undefined ? { discoveryTimeoutMs: options.discoveryTimeoutMs } : {}),
+    ...(options.retainUnavailable !== undefined ? { retainUnavailable: options.retainUnavailable } : {}),
+  };
+}
+
+/**
+ * Creates BASE.key and BASE.pub with a signing key when the identity option is the path of a
+ * .key file that does not exist yet, and adds a signing key to a version 1 file.
+ */
+export async function prepareIdentityFile(option: unknown, provider: CryptoProvider | undefined): Promise<void> {
+  if (typeof option !== 'string' || !option.endsWith('.key')) return;
+  const basePath = option.slice(0, -4);
+  try {
+    await (provider === undefined ? loadOrCreateDeviceIdentity(basePath) : loadOrCreateDeviceIdentity(basePath, provider));
+  } catch (error) {
+    if (error instanceof E2eeError) throw error;
+    throw new OptionFileError('opts.identity', option, error);
+  }
+}
+
+async function signingIdentity(
+  option: unknown,
+  identity: KeyPair,
+  basePath: string | undefined,
+  provider: CryptoProvider | undefined,
+): Promise<DeviceIdentity> {
+  if (hasSigningKey(identity)) return identity;
+  if (typeof option === 'object' && option !== null && hasSigningKey(option as KeyPair)) return option as DeviceIdentity;
+  if (basePath !== undefined) return provider === undefined ? loadOrCreateDeviceIdentity(basePath) : loadOrCreateDeviceIdentity(basePath, provider);
+  throw new OptionRangeError(
+    'opts.identity',
+    'an identity with a signing key when opts.keyExchange is set: a .key file path, or an object from generateDeviceIdentity()',
+    option,
+  );
+}
+
+async function readAnchor(anchor: string | Uint8Array, index: number): Promise<string | Uint8Array> {
+  if (typeof anchor !== 'string' || anchor.startsWith('mqe2e-')) return anchor;
+  try {
+    return await readAnchorPublicKeyFile(anchor);
+  } catch (error) {
+    throw new OptionFileError(`opts.keyExchange.anchors[${index}]`, anchor, error);
+  }
+}
+
+async function readEndorsement(value: Endorsement | string, index: number): Promise<Endorsement> {
+  if (typeof value !== 'string') return value;
+  try {
+    return parseEndorsement(await readFile(value));
+  } catch (error) {
+    throw new OptionFileError(`opts.keyExchange.endorsements[${index}]`, value, error);
+  }
+}
