@@ -18,6 +18,8 @@ export const sizePath = join(packageDir, 'dist/size.json');
 export async function buildBundle() {
   await mkdir(dirname(bundlePath), { recursive: true });
   const result = await build({
+    // Metafile paths are relative to this directory, wherever the build is started from.
+    absWorkingDir: packageDir,
     entryPoints: [join(packageDir, 'src/index.ts')],
     outfile: bundlePath,
     bundle: true,

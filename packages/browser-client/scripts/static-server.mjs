@@ -77,7 +77,9 @@ function resolveFile(path, prefixes) {
   const prefix = prefixes.find((candidate) => decoded.startsWith(candidate));
   if (prefix === undefined) return undefined;
   const root = join(packageDir, prefix);
-  const file = normalize(join(packageDir, decoded.endsWith('/') ? `${decoded}index.html` : decoded));
+  const file = normalize(
+    join(packageDir, decoded.endsWith('/') ? `${decoded}index.html` : decoded),
+  );
   // normalize() resolves '..', so a path that leaves the prefix directory is rejected here.
   return file.startsWith(root.endsWith(sep) ? root : `${root}${sep}`) ? file : undefined;
 }

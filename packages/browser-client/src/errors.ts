@@ -13,7 +13,10 @@ export class UnsupportedOptionError extends E2eeError {
   readonly option: string;
 
   constructor(option: string, reason: string) {
-    super('ERR_UNSUPPORTED_OPTION', `${option} is not supported in a browser: ${reason}. Remove it.`);
+    super(
+      'ERR_UNSUPPORTED_OPTION',
+      `${option} is not supported in a browser: ${reason}. Remove it.`,
+    );
     this.option = option;
   }
 }
@@ -23,7 +26,7 @@ export class RandomSourceError extends E2eeError {
   constructor() {
     super(
       'ERR_NO_RANDOM_SOURCE',
-      'crypto.getRandomValues is not available in this page; use a browser with the Web Crypto API (any browser released since 2014 has it).',
+      'crypto.getRandomValues is not available in this page; use a browser that implements the Web Crypto API.',
     );
   }
 }
@@ -43,8 +46,8 @@ export class KeyStoreError extends E2eeError {
 
 /**
  * The WebSocket closed with a code other than a normal closure (RFC 6455 section 7.4.1), for
- * example 1009 when a frame was larger than the broker accepts. MQTT.js reconnects as usual; this
- * error reports why the connection ended.
+ * example 1009 when a frame was larger than the broker accepts. MQTT.js reconnects as set by
+ * mqtt.reconnectPeriod, and this error reports why the connection ended.
  */
 export class WebSocketClosedError extends E2eeError {
   /** WebSocket close code, such as 1006 or 1009. */
@@ -65,7 +68,8 @@ function describeCloseCode(code: number): string {
   if (code === 1009) {
     return 'a frame was larger than the broker accepts; send smaller messages or raise the broker limit';
   }
-  if (code === 1006) return 'the connection dropped without a close frame; check the broker and network';
+  if (code === 1006)
+    return 'the connection dropped without a close frame; check the broker and network';
   if (code === 1002 || code === 1003) return 'the broker rejected the data as a protocol error';
   return 'check the broker log';
 }

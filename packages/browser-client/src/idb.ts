@@ -42,7 +42,8 @@ export function openDatabase(
       }
     };
     request.onsuccess = () => resolve(request.result);
-    request.onerror = () => reject(failure(`open the IndexedDB database ${JSON.stringify(name)}`, request.error));
+    request.onerror = () =>
+      reject(failure(`open the IndexedDB database ${JSON.stringify(name)}`, request.error));
     request.onblocked = () =>
       reject(
         new KeyStoreError(

@@ -43,7 +43,13 @@ export {
   type RetainedDelete,
   type SkippedEnvelope,
 } from '@mqtt-e2ee/node-client/core';
-export { E2eeError, generateKeyPair, keyIdHex, nobleProvider, type KeyPair } from '@mqtt-e2ee/envelope';
+export {
+  E2eeError,
+  generateKeyPair,
+  keyIdHex,
+  nobleProvider,
+  type KeyPair,
+} from '@mqtt-e2ee/envelope';
 export {
   decodePublicKey,
   encodePublicKey,

@@ -93,7 +93,10 @@ export class BrowserKeyStore {
       );
     }
     const name = options.databaseName ?? DEFAULT_DATABASE_NAME;
-    const db = await openDatabase(factory, name, { [IDENTITIES]: 'name', [PEERS]: 'publicKeyText' });
+    const db = await openDatabase(factory, name, {
+      [IDENTITIES]: 'name',
+      [PEERS]: 'publicKeyText',
+    });
     const peers = new PeerDirectory();
     const store = new BrowserKeyStore(db, options.provider ?? nobleProvider, peers);
     for (const peer of await store.listPeers()) peers.addPeer(peer.publicKeyText, peer.name);
@@ -113,7 +116,12 @@ export class BrowserKeyStore {
       secretKey = decodeSecretKey(secretKeyText);
     } catch (error) {
       if (!(error instanceof KeyFormatError)) throw error;
-      throw new OptionRangeError('secretKeyText', `valid secret key text (${error.message.replace(/\.$/, '')})`, secretKeyText, { cause: error });
+      throw new OptionRangeError(
+        'secretKeyText',
+        `valid secret key text (${error.message.replace(/\.$/, '')})`,
+        secretKeyText,
+        { cause: error },
+      );
     }
     return this.#store(checkedName, keyPairFromSecretKey(secretKey, this.#provider));
   }
@@ -122,7 +130,10 @@ export class BrowserKeyStore {
   async loadIdentity(name: string): Promise<KeyPair> {
     const record = await this.#read(checkName(name));
     if (record === undefined) {
-      throw new KeyStoreError('not-found', `No identity named ${JSON.stringify(name)} is stored; create it with createIdentity.`);
+      throw new KeyStoreError(
+        'not-found',
+        `No identity named ${JSON.stringify(name)} is stored; create it with createIdentity.`,
+      );
     }
     return { secretKey: record.secretKey.slice(), publicKey: record.publicKey.slice() };
   }
@@ -214,7 +225,11 @@ export class BrowserKeyStore {
     } catch (error) {
       const cause = (error as { cause?: unknown }).cause;
       if (cause instanceof DOMException && cause.name === 'ConstraintError') {
-        throw new KeyStoreError('exists', `An identity named ${JSON.stringify(name)} is already stored; load it, or delete it first.`, { cause });
+        throw new KeyStoreError(
+          'exists',
+          `An identity named ${JSON.stringify(name)} is already stored; load it, or delete it first.`,
+          { cause },
+        );
       }
       throw error;
     }
@@ -223,7 +238,9 @@ export class BrowserKeyStore {
 
   async #read(name: string): Promise<IdentityRecord | undefined> {
     const transaction = this.#db.transaction(IDENTITIES, 'readonly');
-    const request = transaction.objectStore(IDENTITIES).get(name) as IDBRequest<IdentityRecord | undefined>;
+    const request = transaction.objectStore(IDENTITIES).get(name) as IDBRequest<
+      IdentityRecord | undefined
+    >;
     return requestResult(request, 'read an identity');
   }
 
@@ -233,7 +250,11 @@ export class BrowserKeyStore {
     return requestResult(request, `read the ${storeName}`);
   }
 
-  async #write(storeName: string, change: (store: IDBObjectStore) => IDBRequest, action: string): Promise<void> {
+  async #write(
+    storeName: string,
+    change: (store: IDBObjectStore) => IDBRequest,
+    action: string,
+  ): Promise<void> {
     const transaction = this.#db.transaction(storeName, 'readwrite');
     const done = transactionDone(transaction, action);
     const request = change(transaction.objectStore(storeName));
@@ -244,9 +265,14 @@ export class BrowserKeyStore {
 }
 
 function checkName(name: unknown): string {
-  if (typeof name !== 'string') throw new InvalidOptionError('name', 'an identity name string', name);
+  if (typeof name !== 'string')
+    throw new InvalidOptionError('name', 'an identity name string', name);
   if (name.length === 0 || name.length > MAX_IDENTITY_NAME_LENGTH) {
-    throw new OptionRangeError('name', `a name of 1 to ${MAX_IDENTITY_NAME_LENGTH} characters`, name);
+    throw new OptionRangeError(
+      'name',
+      `a name of 1 to ${MAX_IDENTITY_NAME_LENGTH} characters`,
+      name,
+    );
   }
   return name;
 }

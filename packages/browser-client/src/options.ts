@@ -19,7 +19,10 @@ import { UnsupportedOptionError } from './errors.js';
 import type { WebSocketConstructor } from './transport.js';
 
 /** MQTT.js options that the browser client passes through. */
-export type BrowserMqttOptions = Omit<IClientOptions, (typeof NODE_ONLY_MQTT_OPTIONS)[number] | 'createWebsocket'>;
+export type BrowserMqttOptions = Omit<
+  IClientOptions,
+  (typeof NODE_ONLY_MQTT_OPTIONS)[number] | 'createWebsocket'
+>;
 
 /** Options of connectE2ee in the browser. */
 export interface BrowserConnectOptions extends CoreOptions {
@@ -135,7 +138,11 @@ function checkDebug(value: unknown): (message: string) => void {
 /** Checks the broker URL and returns it without user name and password, for messages. */
 export function checkBrokerUrl(brokerUrl: unknown): string {
   if (typeof brokerUrl !== 'string') {
-    throw new InvalidOptionError('brokerUrl', "a URL string such as 'wss://broker.example:8884/mqtt'", brokerUrl);
+    throw new InvalidOptionError(
+      'brokerUrl',
+      "a URL string such as 'wss://broker.example:8884/mqtt'",
+      brokerUrl,
+    );
   }
   let url: URL;
   try {

@@ -34,7 +34,7 @@ export class NormalizedWebSocket extends EventTarget {
     socket.addEventListener('error', () => this.dispatchEvent(new Event('error')));
     socket.addEventListener('message', (event: MessageEvent<unknown>) => this.#enqueue(event.data));
     socket.addEventListener('close', (event: CloseEvent) => {
-      // The close waits for the frames before it, so MQTT.js sees all data before the end.
+      // The close waits for the frames before it, so MQTT.js receives all data before the end.
       this.#pending = this.#pending.then(() => {
         if (!NORMAL_CLOSE_CODES.has(event.code)) onAbnormalClose(event.code, event.reason);
         this.dispatchEvent(new CloseEvent('close', { code: event.code, reason: event.reason }));
@@ -78,7 +78,7 @@ export class NormalizedWebSocket extends EventTarget {
   #enqueue(data: unknown): void {
     // Reading starts at once; only the dispatch waits for the frames before this one.
     const bytes = frameBytes(data);
-    // Marks a failed read as handled now; the chain below still sees the failure.
+    // Marks a failed read as handled now; the chain below still receives the failure.
     bytes.catch(() => undefined);
     this.#pending = this.#pending
       .then(async () => {
@@ -117,5 +117,6 @@ export function webSocketFactory(
   WebSocketImpl: WebSocketConstructor,
   onAbnormalClose: AbnormalCloseHandler,
 ): (url: string, protocols: string[]) => NormalizedWebSocket {
-  return (url, protocols) => new NormalizedWebSocket(new WebSocketImpl(url, protocols), onAbnormalClose);
+  return (url, protocols) =>
+    new NormalizedWebSocket(new WebSocketImpl(url, protocols), onAbnormalClose);
 }

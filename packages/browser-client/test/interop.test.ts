@@ -56,7 +56,9 @@ describe.each(setups)('$name', (setup) => {
     });
 
     afterAll(async () => {
-      await page?.evaluate(() => (window as unknown as { harness: { endAll(): Promise<void> } }).harness.endAll());
+      await page?.evaluate(() =>
+        (window as unknown as { harness: { endAll(): Promise<void> } }).harness.endAll(),
+      );
       await Promise.allSettled([nodePeer?.client.end(true), raw?.endAsync(true)]);
       // A clean session with the same client id removes the persistent session from the broker.
       if (broker !== undefined) {
@@ -87,7 +89,9 @@ describe.each(setups)('$name', (setup) => {
 
     it('1 MiB browser to Node', async () => {
       const topic = `${prefix}/to-node/large`;
-      const digest = await harness<string>(page, 'publish', 'main', topic, nodeKey, { randomLength: MIB });
+      const digest = await harness<string>(page, 'publish', 'main', topic, nodeKey, {
+        randomLength: MIB,
+      });
       const [message] = await nodePeer.waitFor(topic, 1);
       expect(message?.payload.length).toBe(MIB);
       expect(sha256Hex(message?.payload ?? new Uint8Array())).toBe(digest);
@@ -107,7 +111,11 @@ describe.each(setups)('$name', (setup) => {
       const texts = Array.from({ length: 50 }, (_, i) => `retained ${i} ${'x'.repeat(i * 7)}`);
       await Promise.all(
         texts.map((text, i) =>
-          nodePeer.client.publish(`${retained}/${i}`, text, { to: browserKey, qos: 1, retain: true }),
+          nodePeer.client.publish(`${retained}/${i}`, text, {
+            to: browserKey,
+            qos: 1,
+            retain: true,
+          }),
         ),
       );
       try {
@@ -121,23 +129,37 @@ describe.each(setups)('$name', (setup) => {
           expect(byTopic.get(`${retained}/${i}`)).toBe(Buffer.from(text).toString('hex'));
         });
       } finally {
-        await Promise.all(texts.map((_, i) => nodePeer.client.clearRetained(`${retained}/${i}`, { qos: 1 })));
+        await Promise.all(
+          texts.map((_, i) => nodePeer.client.clearRetained(`${retained}/${i}`, { qos: 1 })),
+        );
       }
     });
 
     it('reconnect delivers queued message', async () => {
       const topic = `${prefix}/to-browser/reconnect`;
-      const connects = (await harness<string[]>(page, 'events', 'main')).filter((e) => e === 'connect').length;
+      const connects = (await harness<string[]>(page, 'events', 'main')).filter(
+        (e) => e === 'connect',
+      ).length;
       broker.dropBrowsers();
       await harness(page, 'waitForEvent', 'main', 'offline', 1);
       // Sent while the browser is offline: the persistent session keeps it for the browser.
-      await nodePeer.client.publish(`${topic}/during`, 'sent during the outage', { to: browserKey, qos: 1 });
+      await nodePeer.client.publish(`${topic}/during`, 'sent during the outage', {
+        to: browserKey,
+        qos: 1,
+      });
       await harness(page, 'waitForEvent', 'main', 'connect', connects + 1);
-      await nodePeer.client.publish(`${topic}/after`, 'sent after reconnecting', { to: browserKey, qos: 1 });
+      await nodePeer.client.publish(`${topic}/after`, 'sent after reconnecting', {
+        to: browserKey,
+        qos: 1,
+      });
       const messages = await harness<PageMessage[]>(page, 'messages', 'main', topic, 2);
-      const texts = messages.map((message) => Buffer.from(message.hex ?? '', 'hex').toString()).sort();
+      const texts = messages
+        .map((message) => Buffer.from(message.hex ?? '', 'hex').toString())
+        .sort();
       expect(texts).toEqual(['sent after reconnecting', 'sent during the outage']);
-      await harness(page, 'publish', 'main', `${prefix}/to-node/after-reconnect`, nodeKey, { text: 'back' });
+      await harness(page, 'publish', 'main', `${prefix}/to-node/after-reconnect`, nodeKey, {
+        text: 'back',
+      });
       expect(await nodePeer.waitFor(`${prefix}/to-node/after-reconnect`, 1)).toHaveLength(1);
     });
 
@@ -159,7 +181,9 @@ describe.each(setups)('$name', (setup) => {
       await raw.publishAsync(topic, original, { qos: 1 });
       await nodePeer.client.publish(topic, 'still working', { to: browserKey, qos: 1 });
       const messages = await harness<PageMessage[]>(page, 'messages', 'main', topic, 2);
-      const texts = messages.map((message) => Buffer.from(message.hex ?? '', 'hex').toString()).sort();
+      const texts = messages
+        .map((message) => Buffer.from(message.hex ?? '', 'hex').toString())
+        .sort();
       expect(texts).toEqual(['still working', 'untouched']);
       expect(await harness<PageError[]>(page, 'errors', 'main', topic, 1)).toHaveLength(1);
       expect(await harness<boolean>(page, 'connected', 'main')).toBe(true);

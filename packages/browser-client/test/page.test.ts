@@ -64,7 +64,9 @@ run(skipReason === undefined ? 'browser client in Chromium' : `skipped: ${skipRe
 
   afterEach(async () => {
     for (const page of pages.splice(0)) {
-      await page.evaluate(() => (window as unknown as { harness: { endAll(): Promise<void> } }).harness.endAll());
+      await page.evaluate(() =>
+        (window as unknown as { harness: { endAll(): Promise<void> } }).harness.endAll(),
+      );
       await page.close();
     }
     await nodePeer?.client.end(true);
@@ -94,11 +96,21 @@ run(skipReason === undefined ? 'browser client in Chromium' : `skipped: ${skipRe
     });
     await harness(page, 'subscribe', 'odd', `${prefix}/#`, 1);
     nodePeer = await nodePeerFor([browserKey]);
-    const payloads = Array.from({ length: 40 }, (_, i) => randomBytes(i === 39 ? 200_000 : 1 + i * 97));
-    await Promise.all(
-      payloads.map((payload, i) => nodePeer.client.publish(`${prefix}/${i}`, payload, { to: browserKey, qos: 1 })),
+    const payloads = Array.from({ length: 40 }, (_, i) =>
+      randomBytes(i === 39 ? 200_000 : 1 + i * 97),
     );
-    const messages = await harness<PageMessage[]>(page, 'messages', 'odd', `${prefix}/`, payloads.length);
+    await Promise.all(
+      payloads.map((payload, i) =>
+        nodePeer.client.publish(`${prefix}/${i}`, payload, { to: browserKey, qos: 1 }),
+      ),
+    );
+    const messages = await harness<PageMessage[]>(
+      page,
+      'messages',
+      'odd',
+      `${prefix}/`,
+      payloads.length,
+    );
     const byTopic = new Map(messages.map((message) => [message.topic, message]));
     payloads.forEach((payload, i) => {
       expect(byTopic.get(`${prefix}/${i}`)?.sha256, `message ${i}`).toBe(sha256Hex(payload));
@@ -108,9 +120,27 @@ run(skipReason === undefined ? 'browser client in Chromium' : `skipped: ${skipRe
       expect(stats[kind], kind).toBeGreaterThan(0);
     }
     // Sending still works on the same connection.
-    await harness(page, 'publish', 'odd', `${prefix}/reply`, nodeKey, { text: 'reply over odd frames' });
+    await harness(page, 'publish', 'odd', `${prefix}/reply`, nodeKey, {
+      text: 'reply over odd frames',
+    });
     const [reply] = await nodePeer.waitFor(`${prefix}/reply`, 1);
     expect(Buffer.from(reply?.payload ?? []).toString()).toBe('reply over odd frames');
+  });
+
+  it('payload forms sent byte-exact', async () => {
+    const page = await openPage();
+    const prefix = uniquePrefix('forms');
+    const browserKey = await harness<string>(page, 'connect', 'forms', wsUrl, { peers: [nodeKey] });
+    nodePeer = await nodePeerFor([browserKey]);
+    const expected = await harness<string>(page, 'publishForms', 'forms', prefix, nodeKey);
+    const messages = await nodePeer.waitFor(prefix, 4);
+    expect(messages.map((message) => message.topic.slice(prefix.length + 1)).sort()).toEqual([
+      'arrayBuffer',
+      'blob',
+      'dataView',
+      'uint16',
+    ]);
+    for (const message of messages) expect(toHex(message.payload), message.topic).toBe(expected);
   });
 
   it('keys survive page reload', async () => {
@@ -124,10 +154,18 @@ run(skipReason === undefined ? 'browser client in Chromium' : `skipped: ${skipRe
     expect(listed.map((identity) => identity.name)).toEqual(['alice']);
     expect(listed[0]?.publicKeyText).toBe(before);
     expect(JSON.stringify(listed)).not.toContain('mqe2e-sk1-');
-    expect(Object.keys(listed[0] ?? {}).sort()).toEqual(['createdAt', 'keyId', 'name', 'publicKeyText']);
+    expect(Object.keys(listed[0] ?? {}).sort()).toEqual([
+      'createdAt',
+      'keyId',
+      'name',
+      'publicKeyText',
+    ]);
 
     const prefix = uniquePrefix('reload');
-    await harness(page, 'connect', 'stored', wsUrl, { identity: { stored: 'alice' }, peers: [nodeKey] });
+    await harness(page, 'connect', 'stored', wsUrl, {
+      identity: { stored: 'alice' },
+      peers: [nodeKey],
+    });
     await harness(page, 'subscribe', 'stored', `${prefix}/#`, 1);
     nodePeer = await nodePeerFor([before]);
     await nodePeer.client.publish(`${prefix}/t`, 'for the stored key', { to: before, qos: 1 });
@@ -144,13 +182,27 @@ run(skipReason === undefined ? 'browser client in Chromium' : `skipped: ${skipRe
     expect(environment['getRandomValues']).toBe('function');
     const prefix = uniquePrefix('no-subtle');
     const browserKey = await harness<string>(page, 'storedIdentity', 'no-subtle');
-    await harness(page, 'connect', 'plain', wsUrl, { identity: { stored: 'no-subtle' }, peers: [nodeKey] });
+    await harness(page, 'connect', 'plain', wsUrl, {
+      identity: { stored: 'no-subtle' },
+      peers: [nodeKey],
+    });
     await harness(page, 'subscribe', 'plain', `${prefix}/to-browser/#`, 1);
     nodePeer = await nodePeerFor([browserKey]);
-    await nodePeer.client.publish(`${prefix}/to-browser/t`, 'no subtle needed', { to: browserKey, qos: 1 });
-    const [message] = await harness<PageMessage[]>(page, 'messages', 'plain', `${prefix}/to-browser/`, 1);
+    await nodePeer.client.publish(`${prefix}/to-browser/t`, 'no subtle needed', {
+      to: browserKey,
+      qos: 1,
+    });
+    const [message] = await harness<PageMessage[]>(
+      page,
+      'messages',
+      'plain',
+      `${prefix}/to-browser/`,
+      1,
+    );
     expect(Buffer.from(message?.hex ?? '', 'hex').toString()).toBe('no subtle needed');
-    await harness(page, 'publish', 'plain', `${prefix}/to-node`, nodeKey, { text: 'sealed without subtle' });
+    await harness(page, 'publish', 'plain', `${prefix}/to-node`, nodeKey, {
+      text: 'sealed without subtle',
+    });
     const [reply] = await nodePeer.waitFor(`${prefix}/to-node`, 1);
     expect(Buffer.from(reply?.payload ?? []).toString()).toBe('sealed without subtle');
   });
@@ -166,8 +218,14 @@ run(skipReason === undefined ? 'browser client in Chromium' : `skipped: ${skipRe
     expect(secondKey).toBe(firstKey);
     const prefix = uniquePrefix('tabs');
     const topic = `${prefix}/to-node`;
-    await harness(first, 'connect', 'tab', wsUrl, { identity: { stored: 'shared' }, peers: [nodeKey] });
-    await harness(second, 'connect', 'tab', wsUrl, { identity: { stored: 'shared' }, peers: [nodeKey] });
+    await harness(first, 'connect', 'tab', wsUrl, {
+      identity: { stored: 'shared' },
+      peers: [nodeKey],
+    });
+    await harness(second, 'connect', 'tab', wsUrl, {
+      identity: { stored: 'shared' },
+      peers: [nodeKey],
+    });
     nodePeer = await nodePeerFor([firstKey]);
     await raw.subscribeAsync(topic, { qos: 1 });
     const envelopes: Buffer[] = [];
@@ -179,7 +237,10 @@ run(skipReason === undefined ? 'browser client in Chromium' : `skipped: ${skipRe
       await harness(first, 'publish', 'tab', topic, nodeKey, { text: 'from tab one' });
       await harness(second, 'publish', 'tab', topic, nodeKey, { text: 'from tab two' });
       const messages = await nodePeer.waitFor(topic, 2);
-      expect(messages.map((m) => Buffer.from(m.payload).toString()).sort()).toEqual(['from tab one', 'from tab two']);
+      expect(messages.map((m) => Buffer.from(m.payload).toString()).sort()).toEqual([
+        'from tab one',
+        'from tab two',
+      ]);
       await expect.poll(() => envelopes.length).toBe(2);
     } finally {
       raw.off('message', onRaw);
@@ -187,7 +248,9 @@ run(skipReason === undefined ? 'browser client in Chromium' : `skipped: ${skipRe
     const [one, two] = envelopes.map((envelope) => parseHeader(envelope));
     // Same sender key and the same first sequence number, but each tab's session has its own
     // ephemeral key (enc), so the derived AEAD keys differ and no (key, nonce) pair repeats.
-    expect(toHex(one?.senderKeyId ?? new Uint8Array())).toBe(toHex(two?.senderKeyId ?? new Uint8Array()));
+    expect(toHex(one?.senderKeyId ?? new Uint8Array())).toBe(
+      toHex(two?.senderKeyId ?? new Uint8Array()),
+    );
     expect(one?.seq).toBe(two?.seq);
     expect(toHex(one?.enc ?? new Uint8Array())).not.toBe(toHex(two?.enc ?? new Uint8Array()));
   });
@@ -199,7 +262,12 @@ run(skipReason === undefined ? 'browser client in Chromium' : `skipped: ${skipRe
     ['tls files', { tls: { caFile: '/etc/ssl/ca.pem' } }, 'opts.tls'],
   ])('%s rejected as unsupported', async (_name, options, option) => {
     const page = await openPage();
-    const failure = await harness<ConnectFailure | 'resolved'>(page, 'connectError', 'wss://127.0.0.1:1/mqtt', options);
+    const failure = await harness<ConnectFailure | 'resolved'>(
+      page,
+      'connectError',
+      'wss://127.0.0.1:1/mqtt',
+      options,
+    );
     expect(failure).not.toBe('resolved');
     expect((failure as ConnectFailure).name).toBe('UnsupportedOptionError');
     expect((failure as ConnectFailure).code).toBe('ERR_UNSUPPORTED_OPTION');
@@ -208,7 +276,12 @@ run(skipReason === undefined ? 'browser client in Chromium' : `skipped: ${skipRe
 
   it('mqtt: URL rejected in browser', async () => {
     const page = await openPage();
-    const failure = await harness<ConnectFailure | 'resolved'>(page, 'connectError', 'mqtt://127.0.0.1:1883', {});
+    const failure = await harness<ConnectFailure | 'resolved'>(
+      page,
+      'connectError',
+      'mqtt://127.0.0.1:1883',
+      {},
+    );
     expect((failure as ConnectFailure).name).toBe('OptionRangeError');
     expect((failure as ConnectFailure).option).toBe('brokerUrl');
     expect((failure as ConnectFailure).message).toContain('ws: or wss:');
@@ -222,8 +295,20 @@ run(skipReason === undefined ? 'browser client in Chromium' : `skipped: ${skipRe
       maxMessageBytes: 4096,
     });
     await harness(page, 'subscribe', 'small', `${prefix}/#`, 1);
-    const outgoing = await harness<Record<string, unknown>>(page, 'publishError', 'small', `${prefix}/out`, nodeKey, 5000);
-    expect(outgoing).toEqual({ name: 'MessageTooLargeError', code: 'ERR_MESSAGE_TOO_LARGE', direction: 'outgoing', limit: 4096 });
+    const outgoing = await harness<Record<string, unknown>>(
+      page,
+      'publishError',
+      'small',
+      `${prefix}/out`,
+      nodeKey,
+      5000,
+    );
+    expect(outgoing).toEqual({
+      name: 'MessageTooLargeError',
+      code: 'ERR_MESSAGE_TOO_LARGE',
+      direction: 'outgoing',
+      limit: 4096,
+    });
     nodePeer = await nodePeerFor([browserKey]);
     await nodePeer.client.publish(`${prefix}/in`, new Uint8Array(5000), { to: browserKey, qos: 1 });
     const [error] = await harness<PageError[]>(page, 'errors', 'small', `${prefix}/in`, 1);
@@ -242,7 +327,13 @@ run(skipReason === undefined ? 'browser client in Chromium' : `skipped: ${skipRe
       await harness(page, 'connect', 'limited', bridge.url, { mqtt: { reconnectPeriod: 0 } });
       // QoS 0, so the publish resolves once written; the close that follows is what is checked.
       await harness<unknown>(page, 'publishError', 'limited', `${prefix}/big`, nodeKey, 20_000, 0);
-      const events = await harness<string[]>(page, 'waitForEvent', 'limited', 'error:ERR_WEBSOCKET_CLOSED', 1);
+      const events = await harness<string[]>(
+        page,
+        'waitForEvent',
+        'limited',
+        'error:ERR_WEBSOCKET_CLOSED',
+        1,
+      );
       expect(events).toContain('error:ERR_WEBSOCKET_CLOSED:1009');
     } finally {
       await bridge.stop();
@@ -252,10 +343,16 @@ run(skipReason === undefined ? 'browser client in Chromium' : `skipped: ${skipRe
   it('retained delete reaches the page', async () => {
     const page = await openPage();
     const prefix = uniquePrefix('delete');
-    const browserKey = await harness<string>(page, 'connect', 'deleter', wsUrl, { peers: [nodeKey] });
+    const browserKey = await harness<string>(page, 'connect', 'deleter', wsUrl, {
+      peers: [nodeKey],
+    });
     nodePeer = await nodePeerFor([browserKey]);
     const topic = `${prefix}/state`;
-    await nodePeer.client.publish(topic, 'retained state', { to: browserKey, qos: 1, retain: true });
+    await nodePeer.client.publish(topic, 'retained state', {
+      to: browserKey,
+      qos: 1,
+      retain: true,
+    });
     await harness(page, 'subscribe', 'deleter', `${prefix}/#`, 1);
     await harness(page, 'messages', 'deleter', topic, 1);
     await nodePeer.client.clearRetained(topic, { qos: 1 });

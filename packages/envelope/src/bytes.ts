@@ -111,7 +111,17 @@ export function writeUint64(target: Uint8Array, offset: number, value: bigint): 
   if (value < 0n || value > MAX_UINT64) {
     throw new RangeError(`value must fit in 8 unsigned bytes, got ${value}`);
   }
-  new DataView(target.buffer, target.byteOffset, target.byteLength).setBigUint64(offset, value);
+  // Plain index writes: a DataView over a small typed array would force V8 to move its bytes
+  // off the heap, which costs more than the write.
+  writeUint32(target, offset, Number(value >> 32n));
+  writeUint32(target, offset + 4, Number(value & 0xffffffffn));
+}
+
+function writeUint32(target: Uint8Array, offset: number, word: number): void {
+  target[offset] = word >>> 24;
+  target[offset + 1] = (word >>> 16) & 0xff;
+  target[offset + 2] = (word >>> 8) & 0xff;
+  target[offset + 3] = word & 0xff;
 }
 
 /** Reads 8 big-endian bytes at `offset` as an unsigned integer. */

@@ -102,7 +102,7 @@ export class DecryptionError extends E2eeError {
   }
 }
 
-/** Why a ReplayError was raised. */
+/** Reason of a ReplayError: an exact copy, or a sequence number older than the window. */
 export type ReplayReason = 'duplicate' | 'too old';
 
 /**

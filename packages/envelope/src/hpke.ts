@@ -69,11 +69,16 @@ export function keySchedule(
 
 /** ComputeNonce (RFC 9180 section 5.2): base_nonce XOR I2OSP(seq, Nn). */
 export function computeNonce(baseNonce: Uint8Array, seq: bigint): Uint8Array {
+  return computeNonceInto(new Uint8Array(AEAD_NONCE_LENGTH), baseNonce, seq);
+}
+
+/** ComputeNonce into `nonce`, which it returns. */
+function computeNonceInto(nonce: Uint8Array, baseNonce: Uint8Array, seq: bigint): Uint8Array {
   if (seq < 0n || seq > MAX_NONCE_SEQ) {
     throw new RangeError(`value must fit in ${AEAD_NONCE_LENGTH} unsigned bytes, got ${seq}`);
   }
   checkBytes(baseNonce, 'base nonce', AEAD_NONCE_LENGTH);
-  const nonce = baseNonce.slice();
+  nonce.set(baseNonce);
   if (seq <= MAX_SAFE_SEQ) {
     // Below 2^53 the seq fits a double, so I2OSP(seq, 12) is zero bytes followed by a high
     // 32-bit word and a low 32-bit word, XORed in place without BigInt arithmetic.
@@ -82,7 +87,7 @@ export function computeNonce(baseNonce: Uint8Array, seq: bigint): Uint8Array {
     xorWord(nonce, 4, Math.floor(value / 2 ** 32));
     return nonce;
   }
-  const view = new DataView(nonce.buffer);
+  const view = new DataView(nonce.buffer, nonce.byteOffset, AEAD_NONCE_LENGTH);
   // I2OSP(seq, 12) is seq >> 64 in the first 4 bytes and the low 64 bits in the last 8 bytes.
   view.setUint32(0, view.getUint32(0) ^ Number(seq >> 64n));
   view.setBigUint64(4, view.getBigUint64(4) ^ BigInt.asUintN(64, seq));
@@ -125,6 +130,11 @@ export class HpkeContext {
   readonly #key: Uint8Array;
   readonly #baseNonce: Uint8Array;
   readonly #exporterSecret: Uint8Array;
+  /**
+   * Nonce buffer reused by every seal and open, because a new small typed array per message is
+   * slow to hand to native AEAD code. Providers use the nonce only during the call.
+   */
+  readonly #nonce = new Uint8Array(AEAD_NONCE_LENGTH);
   #seq = 0n;
 
   constructor(provider: CryptoProvider, role: ContextRole, secrets: KeyScheduleOutput) {
@@ -144,7 +154,7 @@ export class HpkeContext {
   seal(aad: Uint8Array, plaintext: Uint8Array, seq?: bigint | number): Uint8Array {
     if (this.role !== 'sender') throw new TypeError('seal requires a sender context, got a recipient context');
     const used = this.#takeSeq(seq);
-    const nonce = computeNonce(this.#baseNonce, used);
+    const nonce = computeNonceInto(this.#nonce, this.#baseNonce, used);
     return this.#provider.aeadSeal(this.#key, nonce, aad, plaintext);
   }
 
@@ -152,7 +162,7 @@ export class HpkeContext {
   open(aad: Uint8Array, ciphertext: Uint8Array, seq?: bigint | number): Uint8Array {
     if (this.role !== 'recipient') throw new TypeError('open requires a recipient context, got a sender context');
     const used = seq === undefined ? this.#seq : checkSeq(seq);
-    const nonce = computeNonce(this.#baseNonce, used);
+    const nonce = computeNonceInto(this.#nonce, this.#baseNonce, used);
     const plaintext = this.#provider.aeadOpen(this.#key, nonce, aad, ciphertext);
     // The counter advances only after a successful open, as in RFC 9180 section 5.2.
     if (seq === undefined) this.#seq = used + 1n;

@@ -38,7 +38,7 @@ export function resolvePadding(option: unknown, field = 'padding'): readonly num
 
 /**
  * Returns the padded plaintext length for a message of `length` bytes: the smallest bucket that
- * holds length + 1 bytes (message and marker), or beyond the largest bucket the next multiple of
+ * fits length + 1 bytes (message and marker), or beyond the largest bucket the next multiple of
  * the largest bucket.
  */
 export function paddedLength(length: number, buckets: readonly number[]): number {

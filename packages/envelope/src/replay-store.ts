@@ -9,9 +9,9 @@ import type { ReplaySnapshot } from './replay.js';
 
 /**
  * Persistent replay state, one snapshot per session. The opener calls `save` after a message
- * authenticated and before it returns the plaintext, so `save` must make the snapshot durable
- * before it returns: a snapshot lost after the message was delivered would let a copy of that
- * message through after a restart.
+ * authenticated and before it returns the plaintext. So `save` must make the snapshot durable
+ * before it returns, because a snapshot lost after delivery would let a copy of that message
+ * through after a restart.
  */
 export interface ReplayStore {
   /** Returns the last saved snapshot of the session, or undefined for a session never saved. */

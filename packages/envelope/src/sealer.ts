@@ -20,7 +20,7 @@ import {
 
 /** Default number of messages a sender seals in one session before it opens a new one. */
 export const DEFAULT_MAX_MESSAGES_PER_SESSION = 65536;
-/** Largest maxMessagesPerSession: spec/envelope-v1.md asks for a new session after at most 2^32 messages. */
+/** Largest maxMessagesPerSession, because spec/envelope-v1.md recommends a new session after at most 2^32 messages. */
 export const MAX_MESSAGES_PER_SESSION = 2 ** 32;
 /** Default session age in milliseconds after which a sender opens a new session. */
 export const DEFAULT_MAX_SESSION_AGE_MS = 60 * 60 * 1000;

@@ -87,10 +87,12 @@ export function parseHeader(envelope: Uint8Array): EnvelopeHeader {
   const version = envelope[0];
   if (version === undefined || version === 0x00 || version > MAX_VERSION_BYTE) throw notAnEnvelope(envelope.length);
   if (version !== ENVELOPE_VERSION) throw new UnsupportedVersionError(version);
+
   const suite = envelope[1];
   if (suite === undefined) throw truncated(envelope.length);
   if (suite !== SUITE_X25519_SHA256_CHACHA20POLY1305) throw new UnsupportedSuiteError(suite);
   if (envelope.length < MIN_ENVELOPE_LENGTH) throw truncated(envelope.length);
+
   const type = envelope[2] as number;
   if (type !== TYPE_DIRECT) {
     throw new EnvelopeFormatError(`Unsupported envelope type 0x${hex(type)}: version 0x01 defines only 0x01 (direct).`);
@@ -101,6 +103,7 @@ export function parseHeader(envelope: Uint8Array): EnvelopeHeader {
       `Reserved flag bits are set in flags byte 0x${hex(flags)}: version 0x01 defines only bit 0x01 (padded), all other bits must be zero.`,
     );
   }
+
   const enc = envelope.slice(OFFSET_ENC, OFFSET_ENC + X25519_KEY_LENGTH);
   if (!isCanonicalPublicKey(enc)) {
     throw new EnvelopeFormatError(
@@ -119,13 +122,13 @@ export function parseHeader(envelope: Uint8Array): EnvelopeHeader {
   };
 }
 
-/** How a receiver treats an MQTT payload before any envelope check (spec/envelope-v1.md, "Payloads that are not envelopes"). */
+/** Kind of an MQTT payload, decided before any envelope check (spec/envelope-v1.md, "Payloads that are not envelopes"). */
 export type PayloadKind = 'delete' | 'envelope' | 'unsupported-version' | 'not-envelope';
 
 /**
- * Classifies an MQTT payload by its length and first byte: 'delete' for a zero-length payload,
- * which clears a retained message and is never decrypted; 'envelope' for first byte 0x01;
- * 'unsupported-version' for 0x02 to 0x1f; 'not-envelope' for 0x00 and 0x20 to 0xff, which covers
+ * Classifies an MQTT payload by its length and first byte. A zero-length payload is 'delete',
+ * because it clears a retained message, and is never decrypted. First byte 0x01 is 'envelope',
+ * 0x02 to 0x1f 'unsupported-version', and 0x00 or 0x20 to 0xff 'not-envelope', which covers
  * text and JSON.
  */
 export function classifyPayload(payload: Uint8Array): PayloadKind {
@@ -172,7 +175,7 @@ export class AadBuffer {
    * call, so pass them only to a synchronous AEAD call.
    */
   withHeader(header: Uint8Array): Uint8Array {
-    this.#bytes.set(header.subarray(0, HEADER_LENGTH));
+    this.#bytes.set(header.length === HEADER_LENGTH ? header : header.subarray(0, HEADER_LENGTH));
     return this.#bytes;
   }
 }

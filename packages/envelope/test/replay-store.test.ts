@@ -172,8 +172,8 @@ describe('receiver killed with SIGKILL', () => {
   const openLines = fileURLToPath(new URL('./fixtures/open-lines.mjs', import.meta.url));
   let buildUrl: URL;
   beforeAll(() => {
-    buildUrl = buildForChildProcesses();
-  });
+    buildUrl = buildForChildProcesses('replay-store');
+  }, 120_000);
 
   function startReceiver(path: string, recipientHex: string, senderHex: string) {
     const child = spawn(process.execPath, [openLines, buildUrl.href, path, recipientHex, senderHex, '16'], {

@@ -20,8 +20,8 @@ const sealForever = fileURLToPath(new URL('./fixtures/seal-forever.mjs', import.
 let buildUrl: URL;
 
 beforeAll(() => {
-  buildUrl = buildForChildProcesses();
-});
+  buildUrl = buildForChildProcesses('restart');
+}, 120_000);
 
 /** Runs the sealing child until it printed `count` envelopes, then kills it with SIGKILL. */
 async function runUntilKilled(sender: KeyPair, recipient: KeyPair, count: number): Promise<Uint8Array[]> {

@@ -138,6 +138,7 @@ export class KeyExchange<M = undefined> {
   #lastReannounce = 0;
   #waiters = new Set<() => void>();
   readonly #persistRotation: ((identity: DeviceIdentity) => Promise<void>) | undefined;
+  readonly #flushers: (() => Promise<void>)[] = [];
 
   constructor(options: KeyExchangeOptions) {
     this.#transport = options.transport;
@@ -490,6 +491,16 @@ export class KeyExchange<M = undefined> {
 
   async #requestRecords(): Promise<void> {
     await this.#transport.publish(discoveryTopic(this.directory.prefix), utf8ToBytes(this.clientId), { qos: this.#qos, retain: false });
+  }
+
+  /** Registers a function that `flush()` awaits, such as the save of a state file. */
+  onFlush(flusher: () => Promise<void>): void {
+    this.#flushers.push(flusher);
+  }
+
+  /** Waits for every registered flusher, for example before the process exits. */
+  async flush(): Promise<void> {
+    await Promise.all(this.#flushers.map((flusher) => flusher()));
   }
 
   /** Persistent state of the directory, own keys and groups. */

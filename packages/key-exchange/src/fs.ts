@@ -22,6 +22,7 @@ import { PeerDirectory } from './peers.js';
 import {
   decodeAnchorPublicKey,
   decodeAnchorSecretKey,
+  decodeSigningPublicKey,
   decodeSigningSecretKey,
   encodeAnchorPublicKey,
   encodeAnchorSecretKey,
@@ -271,6 +272,26 @@ export async function readPublicKeyFile(path: string): Promise<Uint8Array> {
     return decodePublicKey(line.text);
   } catch (error) {
     throw withLocation(error, `${path}:${line.lineNumber}`);
+  }
+}
+
+/**
+ * Reads both public keys of a version 2 NAME.pub file: the X25519 key and the Ed25519 signing
+ * key. Raises KeyFileError when the file has no signing key line (a version 1 file).
+ */
+export async function readDevicePublicKeyFile(path: string): Promise<{ encryptionKey: Uint8Array; signingKey: Uint8Array }> {
+  const { key, signing } = splitSigningLine(path, await readKeyFile(path, false), SIGNING_PUBLIC_KEY_PREFIX);
+  if (signing === undefined) {
+    throw new KeyFileError(
+      path,
+      'content',
+      `Public key file ${path} has no signing key line (mqe2e-sp1-…): the device must create one by running with key exchange once.`,
+    );
+  }
+  try {
+    return { encryptionKey: decodePublicKey(key.text), signingKey: decodeSigningPublicKey(signing.text) };
+  } catch (error) {
+    throw withLocation(error, path);
   }
 }
 

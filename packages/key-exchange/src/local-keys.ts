@@ -30,6 +30,9 @@ import { decodeSigningSecretKey, encodeSigningSecretKey } from './signing.js';
 import { checkName, checkPrefix } from './topics.js';
 import { DEFAULT_GRACE_MS } from './directory.js';
 
+/** Most key ids of expired own keys remembered. */
+const MAX_EXPIRED_IDS = 64;
+
 /** Default validity of an announcement: 7 days. Clients re-announce when half of it has passed. */
 export const DEFAULT_ANNOUNCEMENT_VALIDITY_MS = 7 * 24 * 60 * 60 * 1000;
 
@@ -38,6 +41,8 @@ export interface LocalKeysState {
   readonly seq: number;
   readonly rotations: readonly RotationLinkJson[];
   readonly retired: readonly { secretKey: string; signingSecretKey: string; retiredAt: number }[];
+  /** Key ids of retired keys whose grace period ended; their secret keys are deleted. Optional. */
+  readonly expired?: readonly { keyId: string; expiredAt: number }[];
   readonly endorsements: readonly Record<string, unknown>[];
 }
 
@@ -76,6 +81,8 @@ export class LocalKeys {
   #seq: number;
   #rotations: RotationLink[];
   #retired: RetiredKey[];
+  /** Retired keys past grace, kept by id only so that envelopes to them fail with KeyExpiredError. */
+  #expired: { keyId: string; expiredAt: number }[];
   #endorsements: Endorsement[];
   #announcement: Announcement | undefined;
   readonly #openers = new Map<string, EnvelopeOpener>();
@@ -101,6 +108,7 @@ export class LocalKeys {
       identity: { ...identityFromSecretKeyText(entry.secretKey), signing: decodeSigningSecretKey(entry.signingSecretKey) },
       retiredAt: entry.retiredAt,
     }));
+    this.#expired = [...(state?.expired ?? [])];
     this.#endorsements = [...(state?.endorsements ?? []).map(endorsementFromJson), ...(options.endorsements ?? [])];
     // Links and endorsements saved for another identity (the key file was replaced) are dropped.
     const lastLink = this.#rotations.at(-1);
@@ -186,10 +194,19 @@ export class LocalKeys {
     return this.#announce();
   }
 
-  /** Drops retired keys whose grace period ended. */
+  /**
+   * Deletes the secret keys of retired keys whose grace period ended and keeps their key ids, the
+   * newest 64, so that envelopes addressed to them still fail with KeyExpiredError.
+   */
   #prune(): void {
     const now = this.#now();
-    this.#retired = this.#retired.filter((r) => now < r.retiredAt + this.graceMs * 4);
+    const ended = this.#retired.filter((r) => now >= r.retiredAt + this.graceMs);
+    if (ended.length === 0) return;
+    this.#retired = this.#retired.filter((r) => now < r.retiredAt + this.graceMs);
+    const ids = ended.map((r) => ({ keyId: keyIdHex(r.identity.publicKey), expiredAt: r.retiredAt + this.graceMs }));
+    for (const { keyId } of ids) this.#openers.delete(keyId);
+    this.#expired = [...this.#expired, ...ids].slice(-MAX_EXPIRED_IDS);
+    this.#changed();
   }
 
   /** Own identities that may open envelopes now: the current one and retired ones within grace. */
@@ -205,6 +222,9 @@ export class LocalKeys {
    */
   open(topic: string, envelope: Uint8Array, resolveSender?: (keyId: Uint8Array) => Uint8Array[]): OpenedMessage {
     const recipient = toHex(parseHeader(envelope).recipientKeyId);
+    this.#prune();
+    const expired = this.#expired.find((entry) => entry.keyId === recipient);
+    if (expired !== undefined) throw new KeyExpiredError(recipient, expired.expiredAt, 'rotation grace period ended');
     const now = this.#now();
     const retired = this.#retired.find((r) => keyIdHex(r.identity.publicKey) === recipient);
     if (retired !== undefined && now >= retired.retiredAt + this.graceMs) {
@@ -235,7 +255,11 @@ export class LocalKeys {
 
   /** Returns whether an envelope header names one of the own keys, current or retired. */
   isOwnKeyId(keyId: string): boolean {
-    return keyIdHex(this.#identity.publicKey) === keyId || this.#retired.some((r) => keyIdHex(r.identity.publicKey) === keyId);
+    return (
+      keyIdHex(this.#identity.publicKey) === keyId ||
+      this.#retired.some((r) => keyIdHex(r.identity.publicKey) === keyId) ||
+      this.#expired.some((entry) => entry.keyId === keyId)
+    );
   }
 
   /** Returns the persistent state. It contains secret keys of retired identities. */
@@ -249,6 +273,7 @@ export class LocalKeys {
         retiredAt: r.retiredAt,
       })),
       endorsements: this.#endorsements.map(endorsementToJson),
+      expired: [...this.#expired],
     };
   }
 

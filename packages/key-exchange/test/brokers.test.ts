@@ -165,6 +165,34 @@ for (const broker of brokers) {
       expect(read(fresh.plaintext)).toBe('new key');
     });
 
+    it('two rotations within a second', async () => {
+      const [alice, bob] = clients as [KxClient, KxClient];
+      const topic = `${data}/double-rotation`;
+      const inFlight = await alice.kx.sealFor('bob', topic, text('before both rotations'));
+      await bob.kx.rotate();
+      const final = await bob.kx.rotate();
+      await alice.until(() => (alice.kx.directory.peer('bob').seq === final.seq ? true : undefined), 'second rotation at alice');
+      await alice.mqtt.publishAsync(topic, Buffer.from(inFlight), { qos: 1 });
+      expect(read((await bob.until(() => bob.messages.find((m) => m.topic === topic), 'in-flight message')).plaintext)).toBe('before both rotations');
+      const next = `${data}/double-rotation-after`;
+      await alice.mqtt.publishAsync(next, Buffer.from(await alice.kx.sealFor('bob', next, text('newest key'))), { qos: 1 });
+      expect(read((await bob.until(() => bob.messages.find((m) => m.topic === next), 'message to newest key')).plaintext)).toBe('newest key');
+    });
+
+    it('expired key after grace', async () => {
+      const alice = clients[0] as KxClient;
+      // With a grace period of zero, a retired key expires at once.
+      const gina = await join('gina', { graceMs: 0 });
+      await alice.until(() => (alice.kx.directory.has('gina') ? true : undefined), 'gina announcement');
+      const topic = `${data}/expired`;
+      const stale = await alice.kx.sealFor('gina', topic, text('too late'));
+      await gina.kx.rotate();
+      await alice.mqtt.publishAsync(topic, Buffer.from(stale), { qos: 1 });
+      const error = await gina.until(() => gina.errors.find((e) => e.code === 'ERR_KEY_EXPIRED'), 'expired key error');
+      expect(error.message).toMatch(/retired key/);
+      expect(gina.messages.some((m) => m.topic === topic)).toBe(false);
+    });
+
     it('revoked key is refused', async () => {
       const [alice, , carol] = clients as [KxClient, KxClient, KxClient];
       const carolIdentity = identities.get('carol') as DeviceIdentity;

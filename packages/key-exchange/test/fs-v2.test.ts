@@ -18,6 +18,7 @@ import {
   loadPeers,
   readAnchorFile,
   readAnchorPublicKeyFile,
+  readDevicePublicKeyFile,
   readIdentityFile,
   readPublicKeyFile,
   readStateFile,
@@ -49,6 +50,16 @@ describe('version 2 key files', () => {
     expect(await readPublicKeyFile(files.publicKeyPath)).toEqual(identity.publicKey);
     const pubLines = (await readFile(files.publicKeyPath, 'utf8')).trim().split('\n');
     expect(pubLines).toEqual([publicKeyText(identity), encodeSigningPublicKey(identity.signing.publicKey)]);
+  });
+
+  it('reads both public keys', async () => {
+    const identity = generateDeviceIdentity();
+    const files = await writeIdentityFiles(join(dir, 'erin'), { identity });
+    const keys = await readDevicePublicKeyFile(files.publicKeyPath);
+    expect(keys.encryptionKey).toEqual(identity.publicKey);
+    expect(keys.signingKey).toEqual(identity.signing.publicKey);
+    const old = await writeIdentityFiles(join(dir, 'frank'), { identity: generateIdentity() });
+    await expect(readDevicePublicKeyFile(old.publicKeyPath)).rejects.toThrow(/no signing key line/);
   });
 
   it('upgrades version 1 file', async () => {

@@ -33,7 +33,8 @@ export function mqttTransport(client: MqttClient): KeyExchangeTransport {
     },
     subscribe: async (filters, qos) => {
       try {
-        return (await client.subscribeAsync([...filters], { qos })).map((grant) => grant.qos);
+        const grants = await client.subscribeAsync([...filters], { qos });
+        return filters.map((filter) => grants.find((grant) => grant.topic === filter)?.qos ?? qos);
       } catch (error) {
         const granted = (error as { packet?: { granted?: number[] } }).packet?.granted;
         if (Array.isArray(granted)) return granted;

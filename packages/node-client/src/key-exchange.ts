@@ -124,6 +124,7 @@ export async function resolveKeyExchange(
         const save = writer;
         // NOTE: a failed background save is not reported; the next change or rotation saves again.
         kx.events.on('state', () => void save.save().catch(() => undefined));
+        kx.onFlush(() => save.save());
       }
       return kx;
     },

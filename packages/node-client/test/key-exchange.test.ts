@@ -95,7 +95,7 @@ for (const broker of cases) {
     beforeAll(async () => {
       dir = await mkdtemp(join(tmpdir(), 'node-client-kx-'));
       await writeFile(join(dir, 'anchor.pub'), `${encodeAnchorPublicKey(anchor.publicKey)}\n`);
-      for (const id of ['alice', 'bob', 'carol', 'dave']) await provision(id);
+      for (const id of ['alice', 'bob', 'carol', 'dave', 'erin']) await provision(id);
       ({ url, stop } = await broker.start());
       for (const id of ['alice', 'bob', 'carol']) await open(id);
     }, 60_000);
@@ -103,12 +103,12 @@ for (const broker of cases) {
     afterAll(async () => {
       await Promise.allSettled([...clients.values()].map((c) => c.end(true)));
       const cleaner = await connectRaw(url, { protocolVersion: broker.protocolVersion }).catch(() => undefined);
-      for (const id of ['alice', 'bob', 'carol', 'dave']) {
+      for (const id of ['alice', 'bob', 'carol', 'dave', 'erin']) {
         await cleaner?.publishAsync(`${prefix}/keys/${id}`, Buffer.alloc(0), { qos: 1, retain: true });
       }
       await cleaner?.endAsync();
       await stop?.();
-      await rm(dir, { recursive: true, force: true });
+      await rm(dir, { recursive: true, force: true, maxRetries: 5 });
     }, 30_000);
 
     it('publishes to client id', async () => {
@@ -183,6 +183,25 @@ for (const broker of cases) {
       const topic = `${data}/rotated`;
       await client('alice').publish(topic, 'to new key', { to: 'bob', qos: 1 });
       expect(read((await inbox('bob').message(topic)).payload)).toBe('to new key');
+    });
+
+    it('late joiner reads retained value', async () => {
+      // Erin announces once, then goes offline before the retained value is published.
+      const early = await open('erin');
+      for (let i = 0; i < 50 && !client('alice').keyExchange?.directory.has('erin'); i++) await settle(100);
+      await early.end();
+      const group = client('alice').group({ groupId: 'late', topics: [`${data}/late/#`], members: ['bob', 'erin'] });
+      const topic = `${data}/late/setpoint`;
+      await group.publish(topic, text('42'), { qos: 1, retain: true });
+      const erin = await open('erin');
+      const message = await inbox('erin').message(topic);
+      expect(read(message.payload)).toBe('42');
+      expect(message.retain).toBe(true);
+      expect(message.group).toBe('late');
+      // A zero-length retained payload still deletes the value.
+      await client('alice').clearRetained(topic, { qos: 1 });
+      await inbox('erin').retainedDelete(topic);
+      await erin.end();
     });
 
     it('re-reads keys after session loss', async () => {

@@ -188,7 +188,8 @@ describe.each(brokers)('$name', (setup) => {
       await bobInbox.message(topic);
       const rejected = bobInbox.error(topic);
       await raw.publishAsync(topic, await captured, { qos: 1 });
-      expect((await rejected).code).toBe('ERR_REPLAY');
+      // An exact copy of an accepted envelope is a duplicate (spec/envelope-v1.md section 11.2).
+      expect((await rejected).code).toBe('ERR_DUPLICATE');
       expect(bobInbox.messages.filter((m) => m.topic === topic)).toHaveLength(1);
     });
 

@@ -1,5 +1,5 @@
 /**
- * The project's own conformance adapter: answers the protocol of spec/conformance.md with
+ * The project's own conformance adapter: implements the protocol of spec/conformance.md on
  * @mqtt-e2ee/envelope. Usage: mqtt-e2ee-conformance-adapter --provider noble|node|sodium
  *
  * With the environment variable MQTT_E2EE_ADAPTER_FAULT=info-label it flips one byte of the HPKE
@@ -41,7 +41,7 @@ async function selectProvider(name: string): Promise<CryptoProvider> {
 
 const INFO = new TextEncoder().encode('mqtt-e2ee/v1 direct');
 
-/** Wraps a provider so that HMAC sees the info label with its last byte changed. */
+/** Wraps a provider so that HMAC receives the info label with its last byte changed. */
 function withInfoLabelFault(inner: CryptoProvider): CryptoProvider {
   const corrupt = (data: Uint8Array): Uint8Array => {
     for (let i = 0; i + INFO.length <= data.length; i++) {
@@ -76,6 +76,7 @@ function runHpke(input: HpkeInput, provider: CryptoProvider): Json {
   let receiver: HpkeContext;
   let encapsulation;
   const out: Json = { skR: toHex(recipient.secretKey), pkR: toHex(recipient.publicKey) };
+
   if (input.mode === MODE_AUTH) {
     const senderKeys = deriveKeyPair(fromHex(input.ikmS ?? ''), provider);
     out.pkS = toHex(senderKeys.publicKey);
@@ -89,6 +90,7 @@ function runHpke(input: HpkeInput, provider: CryptoProvider): Json {
   } else {
     throw new RangeError(`mode must be 0 or 2, got ${input.mode}`);
   }
+
   const secrets = keySchedule(provider, input.mode, encapsulation.sharedSecret, info);
   Object.assign(out, {
     enc: toHex(encapsulation.enc),

@@ -24,8 +24,9 @@ async function connect(broker: string): Promise<MqttClient> {
 }
 
 /**
- * The kit publishes, the adapter receives: envelopes, a duplicate, clear text, an empty payload,
- * a modified envelope, an envelope sent through a topic alias and a padded one.
+ * Builds the case in which the kit publishes and the adapter receives: envelopes, a duplicate,
+ * clear text, an empty payload, a modified envelope, envelopes sent with a topic alias and a
+ * padded one.
  */
 function receiveCase(broker: string, prefix: string): KitCase {
   const topic = `${prefix}/receive/state`;
@@ -46,7 +47,7 @@ function receiveCase(broker: string, prefix: string): KitCase {
     await send('{"state":"clear text"}');
     await send(new Uint8Array(0));
     await send(tampered);
-    // The first PUBLISH registers alias 1 for the topic; the second carries an empty topic name
+    // The first PUBLISH registers alias 1 for the topic. The second carries an empty topic name
     // and only the alias, which the broker resolves (MQTT 5.0 section 3.3.2.3.4).
     await send(sealer.seal(topic, fromHex(text('register alias')), BOB.publicKey), { topicAlias: 1 });
     await send(sealer.seal(topic, fromHex(text('state 2 via alias')), BOB.publicKey), { topicAlias: 1 }, '');
@@ -82,7 +83,7 @@ function receiveCase(broker: string, prefix: string): KitCase {
   };
 }
 
-/** The adapter seals and publishes, the kit receives and opens with the reference opener. */
+/** Builds the case in which the adapter seals and publishes, and the kit opens what arrives with the reference opener. */
 function sealCase(broker: string, prefix: string): KitCase {
   const topic = `${prefix}/seal/telemetry`;
   const messages = ['21.5 C', '21.6 C', '', 'x'.repeat(300)].map(text);

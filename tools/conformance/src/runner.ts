@@ -25,7 +25,7 @@ export interface RunOptions {
 export interface CaseResult {
   id: string;
   passed: boolean;
-  /** What differed, one line per difference. Empty when passed. */
+  /** Differences, one line each. Empty when the case passed. */
   details: string[];
 }
 

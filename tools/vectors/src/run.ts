@@ -1,6 +1,6 @@
 /**
  * Runs one vector case through @mqtt-e2ee/envelope. The generator uses it to compute expected
- * outputs, and the conformance adapter uses it to answer cases.
+ * outputs, and the conformance adapter uses it to reply to cases.
  */
 import {
   canonicalTopic,

@@ -28,9 +28,10 @@ async function summarize(message) {
 
 /**
  * A WebSocket double that wraps a real WebSocket and hands incoming bytes over in every form a
- * browser or polyfill may use: Blob, Uint8Array and DataView views at an offset inside a larger
- * buffer with other bytes around them, and plain ArrayBuffers. It also splits frames into parts
- * and merges a frame into the next one, and counts what it did so the tests can check coverage.
+ * browser or polyfill may use. The forms are Blob, Uint8Array and DataView views at an offset
+ * inside a larger buffer with other bytes around them, and plain ArrayBuffers. It also splits
+ * frames into parts and merges a frame into the next one. It counts what it did, so the tests can
+ * check that every path ran.
  */
 class OddFramesWebSocket extends EventTarget {
   static stats = { blob: 0, uint8View: 0, dataView: 0, arrayBuffer: 0, split: 0, merged: 0 };
@@ -39,7 +40,7 @@ class OddFramesWebSocket extends EventTarget {
   CLOSING = 2;
   CLOSED = 3;
   #inner;
-  #held = undefined;
+  #heldBack = undefined;
   #count = 0;
 
   constructor(url, protocols) {
@@ -76,15 +77,15 @@ class OddFramesWebSocket extends EventTarget {
   #receive(bytes) {
     this.#count++;
     let data = bytes;
-    if (this.#held !== undefined) {
-      data = new Uint8Array(this.#held.length + bytes.length);
-      data.set(this.#held);
-      data.set(bytes, this.#held.length);
-      this.#held = undefined;
+    if (this.#heldBack !== undefined) {
+      data = new Uint8Array(this.#heldBack.length + bytes.length);
+      data.set(this.#heldBack);
+      data.set(bytes, this.#heldBack.length);
+      this.#heldBack = undefined;
       OddFramesWebSocket.stats.merged++;
     } else if (this.#count % 4 === 0) {
       // Holds this frame back and delivers it together with the next one.
-      this.#held = bytes;
+      this.#heldBack = bytes;
       setTimeout(() => this.#flush(), 20);
       return;
     }
@@ -92,9 +93,9 @@ class OddFramesWebSocket extends EventTarget {
   }
 
   #flush() {
-    if (this.#held === undefined) return;
-    const held = this.#held;
-    this.#held = undefined;
+    if (this.#heldBack === undefined) return;
+    const held = this.#heldBack;
+    this.#heldBack = undefined;
     this.#deliver(held);
   }
 
@@ -174,12 +175,16 @@ window.harness = {
     });
     entry.client = client;
     client.on('message', (message) => entry.messages.push(summarize(message)));
-    client.on('decrypt-error', (error) => entry.errors.push({ topic: error.topic, code: error.code, name: error.name }));
+    client.on('decrypt-error', (error) =>
+      entry.errors.push({ topic: error.topic, code: error.code, name: error.name }),
+    );
     client.on('retained-delete', (deleted) => entry.deletes.push(deleted.topic));
     for (const event of ['connect', 'reconnect', 'offline', 'close']) {
       client.on(event, () => entry.events.push(event));
     }
-    client.on('error', (error) => entry.events.push(`error:${error.code ?? error.message}:${error.closeCode ?? ''}`));
+    client.on('error', (error) =>
+      entry.events.push(`error:${error.code ?? error.message}:${error.closeCode ?? ''}`),
+    );
     clients.set(name, entry);
     return client.publicKeyText;
   },
@@ -204,6 +209,25 @@ window.harness = {
     return digest;
   },
 
+  /**
+   * Publishes the same bytes as a Blob, an ArrayBuffer, a DataView and a Uint16Array at an offset
+   * in a larger buffer, one topic each, and returns the hex of the bytes that should arrive.
+   */
+  async publishForms(name, prefix, to) {
+    const backing = new Uint8Array(64).map((_, i) => (i * 53 + 7) & 0xff);
+    const bytes = backing.subarray(6, 38);
+    const forms = {
+      blob: new Blob([bytes.subarray(0, 10), bytes.subarray(10)]),
+      arrayBuffer: bytes.slice().buffer,
+      dataView: new DataView(backing.buffer, 6, 32),
+      uint16: new Uint16Array(backing.buffer, 6, 16),
+    };
+    for (const [form, payload] of Object.entries(forms)) {
+      await record(name).client.publish(`${prefix}/${form}`, payload, { to, qos: 1 });
+    }
+    return hex(bytes);
+  },
+
   /** Returns what publish rejected with: its class name and code, or 'resolved'. */
   async publishError(name, topic, to, length, qos = 1) {
     try {
@@ -223,7 +247,9 @@ window.harness = {
       const matching = summaries.filter((message) => message.topic.startsWith(prefix));
       if (matching.length >= count) return matching;
       if (Date.now() > deadline) {
-        throw new Error(`timed out with ${matching.length} of ${count} messages on ${prefix}; errors ${JSON.stringify(entry.errors)}`);
+        throw new Error(
+          `timed out with ${matching.length} of ${count} messages on ${prefix}; errors ${JSON.stringify(entry.errors)}`,
+        );
       }
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
@@ -236,7 +262,8 @@ window.harness = {
     for (;;) {
       const matching = entry.errors.filter((error) => error.topic.startsWith(prefix));
       if (matching.length >= count) return matching;
-      if (Date.now() > deadline) throw new Error(`timed out with ${matching.length} of ${count} errors on ${prefix}`);
+      if (Date.now() > deadline)
+        throw new Error(`timed out with ${matching.length} of ${count} errors on ${prefix}`);
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
   },
@@ -246,7 +273,8 @@ window.harness = {
     const entry = record(name);
     const deadline = Date.now() + timeoutMs;
     while (entry.events.filter((seen) => seen.startsWith(event)).length < count) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${event}; events ${entry.events.join(',')}`);
+      if (Date.now() > deadline)
+        throw new Error(`timed out waiting for ${event}; events ${entry.events.join(',')}`);
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
     return entry.events;
@@ -318,7 +346,10 @@ window.harness = {
   /** Calls connectE2ee with `options` and returns the error's name, code and option. */
   async connectError(url, options) {
     try {
-      const client = await window.e2ee.connectE2ee(url, { identity: window.e2ee.generateKeyPair(), ...options });
+      const client = await window.e2ee.connectE2ee(url, {
+        identity: window.e2ee.generateKeyPair(),
+        ...options,
+      });
       await client.end(true);
       return 'resolved';
     } catch (error) {

@@ -29,13 +29,15 @@ export const aedesSetup: BrokerSetup = {
   skipReason: undefined,
   start: async () => {
     const broker = await startAedes({ websockets: true });
-    if (broker.wsUrl === undefined) throw new Error('startAedes({ websockets: true }) returned no wsUrl');
+    if (broker.wsUrl === undefined)
+      throw new Error('startAedes({ websockets: true }) returned no wsUrl');
     return {
       wsUrl: broker.wsUrl,
       tcpUrl: broker.url,
       mqtt5: false,
       dropBrowsers: () => {
-        const clients = (broker.broker as unknown as { clients: Record<string, AedesClientHandle> }).clients;
+        const clients = (broker.broker as unknown as { clients: Record<string, AedesClientHandle> })
+          .clients;
         for (const client of Object.values(clients)) {
           if (client.id.startsWith('browser-')) client.close();
         }
@@ -46,7 +48,7 @@ export const aedesSetup: BrokerSetup = {
 };
 
 /**
- * The Mosquitto on 127.0.0.1:1883 behind a WebSocket-to-TCP bridge, because Debian's Mosquitto
+ * Returns the setup of the Mosquitto on 127.0.0.1:1883 behind a WebSocket-to-TCP bridge, because Debian's Mosquitto
  * 2.0.11 has no WebSocket support compiled in. Skipped when Mosquitto is unreachable, unless
  * REQUIRE_MOSQUITTO=1.
  */
@@ -57,7 +59,9 @@ export async function mosquittoBridgeSetup(): Promise<BrokerSetup> {
   }
   return {
     name: `Mosquitto (${realMosquittoUrl}) through a WebSocket bridge`,
-    skipReason: up ? undefined : `no broker at ${realMosquittoUrl}; set REQUIRE_MOSQUITTO=1 to fail instead`,
+    skipReason: up
+      ? undefined
+      : `no broker at ${realMosquittoUrl}; set REQUIRE_MOSQUITTO=1 to fail instead`,
     start: async () => {
       const bridge = await startBridge({ brokerPort: Number(new URL(realMosquittoUrl).port) });
       return {

@@ -29,7 +29,12 @@ export class NodePeer {
     client.on('decrypt-error', (error) => this.errors.push(error.code));
   }
 
-  static async connect(url: string, identity: KeyPair, peers: string[], mqtt5: boolean): Promise<NodePeer> {
+  static async connect(
+    url: string,
+    identity: KeyPair,
+    peers: string[],
+    mqtt5: boolean,
+  ): Promise<NodePeer> {
     const client = await connectE2ee(url, {
       identity,
       peers,
@@ -45,14 +50,16 @@ export class NodePeer {
       const matching = this.messages.filter((message) => message.topic.startsWith(prefix));
       if (matching.length >= count) return matching;
       if (Date.now() > deadline) {
-        throw new Error(`timed out with ${matching.length} of ${count} messages on ${prefix}; errors ${this.errors.join(',')}`);
+        throw new Error(
+          `timed out with ${matching.length} of ${count} messages on ${prefix}; errors ${this.errors.join(',')}`,
+        );
       }
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
   }
 }
 
-/** Connects a plain MQTT.js client, which sees only what the broker sees. */
+/** Connects a plain MQTT.js client, which receives only what the broker receives. */
 export function connectRaw(url: string, options: IClientOptions = {}): Promise<MqttClient> {
   return connectAsync(url, { reconnectPeriod: 0, connectTimeout: 5000, ...options }, false);
 }

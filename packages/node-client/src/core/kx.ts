@@ -4,7 +4,6 @@
  */
 import { E2eeError, parseHeader } from '@mqtt-e2ee/envelope';
 import {
-  encodePublicKey,
   envelopeKind,
   NAME_REGEXP,
   type GroupPublisher,
@@ -16,6 +15,7 @@ import type { IClientPublishOptions, IPublishPacket, MqttClient } from 'mqtt';
 import type { DecryptFailure, E2eeMessage, SkippedEnvelope } from './receiver.js';
 import { SenderNotAllowedError } from './errors.js';
 import { toHex } from './bytes.js';
+import { keyCodec } from './keys.js';
 import { filterAllows, type SubscriptionRegistry } from './subscriptions.js';
 import type { QoS } from './validate.js';
 
@@ -27,7 +27,10 @@ export function mqttTransport(mqtt: MqttClient, toWire: (bytes: Uint8Array) => P
     },
     subscribe: async (filters, qos) => {
       try {
-        return (await mqtt.subscribeAsync([...filters], { qos })).map((grant) => grant.qos);
+        const grants = await mqtt.subscribeAsync([...filters], { qos });
+        // MQTT.js sends no SUBSCRIBE for a filter it already holds, so such a filter has no grant
+        // and counts as granted.
+        return filters.map((filter) => grants.find((grant) => grant.topic === filter)?.qos ?? qos);
       } catch (error) {
         // MQTT.js rejects when a SUBACK code has bit 0x80 set and keeps the packet on the error.
         const granted = (error as { packet?: { granted?: unknown } }).packet?.granted;
@@ -79,7 +82,8 @@ export function mapOutcome(
     sender: {
       keyId,
       publicKey: senderKey ?? new Uint8Array(0),
-      publicKeyText: senderKey === undefined ? '' : encodePublicKey(senderKey),
+      // The shared codec caches the key text, because encoding checks the key with an X25519.
+      publicKeyText: senderKey === undefined ? '' : keyCodec.encodePublicKey(senderKey),
       ...(message.sender !== undefined ? { clientId: message.sender } : {}),
     },
     qos: packet.qos,

@@ -19,6 +19,11 @@ export async function readPayload(payload: unknown, option: string): Promise<Uin
   return payloadBytes(payload, option);
 }
 
+/** Returns true for a Blob, the one payload type that must be read asynchronously. */
+export function isBlob(payload: unknown): payload is Blob {
+  return typeof Blob !== 'undefined' && payload instanceof Blob;
+}
+
 /** The synchronous part of readPayload: every accepted type except Blob. */
 export function payloadBytes(payload: unknown, option: string): Uint8Array {
   if (typeof payload === 'string') return utf8.encode(payload);
