@@ -95,7 +95,7 @@ function parseLine(line: string): Record<string, unknown> {
   return parsed as Record<string, unknown>;
 }
 
-/** Starts the adapter, runs every case and returns the report. It never throws for adapter faults. */
+/** Starts the adapter, runs every case and returns the report. Adapter faults become failed cases, not exceptions. */
 export async function runConformance(options: RunOptions): Promise<RunReport> {
   const child = spawn(options.command, [...options.args], {
     stdio: ['pipe', 'pipe', 'inherit'],
