@@ -1,5 +1,5 @@
 /** Facts about the machine and software versions, recorded with every result file. */
-import { cpus, release, totalmem, type as osType } from 'node:os';
+import { cpus, loadavg, release, totalmem, type as osType } from 'node:os';
 import { createRequire } from 'node:module';
 
 export interface MachineInfo {
@@ -11,6 +11,9 @@ export interface MachineInfo {
   openssl: string;
   mqtt_js: string;
   sodium_native: string;
+  /** One-minute load average when the run started and ended; above the CPU count, other work competed. */
+  load_average_start: number;
+  load_average_end: number;
 }
 
 function packageVersion(name: string): string {
@@ -22,7 +25,12 @@ function packageVersion(name: string): string {
   }
 }
 
-export function machineInfo(): MachineInfo {
+/** Returns the one-minute load average, rounded to two decimals. */
+export function currentLoad(): number {
+  return Math.round((loadavg()[0] ?? 0) * 100) / 100;
+}
+
+export function machineInfo(loadAtStart: number): MachineInfo {
   const list = cpus();
   return {
     cpu: list[0]?.model.trim() ?? 'unknown',
@@ -33,5 +41,7 @@ export function machineInfo(): MachineInfo {
     openssl: process.versions.openssl ?? 'unknown',
     mqtt_js: packageVersion('mqtt'),
     sodium_native: packageVersion('sodium-native'),
+    load_average_start: loadAtStart,
+    load_average_end: currentLoad(),
   };
 }

@@ -3,12 +3,13 @@
  * setup, overhead and memory. Prints tables and writes bench/results/latest.json.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
+import { cpus } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { openBroker } from './broker.js';
 import { measureCrypto, type CryptoRow } from './crypto.js';
-import { machineInfo } from './machine.js';
+import { currentLoad, machineInfo } from './machine.js';
 import { measureMemory, type MemoryRow } from './memory.js';
 import { measureDirectOverhead, type OverheadRow } from './overhead.js';
 import { loadProviders } from './providers.js';
@@ -94,6 +95,10 @@ async function main(): Promise<number> {
   const here = dirname(fileURLToPath(import.meta.url));
   const out = resolve(values.out ?? resolve(here, '..', 'results', quick ? 'quick.tmp.json' : 'latest.json'));
 
+  const loadAtStart = currentLoad();
+  if (loadAtStart > cpus().length / 2) {
+    log(`NOTE: load average ${loadAtStart} on ${cpus().length} CPUs at start: other processes compete, so rates will vary more.`);
+  }
   const providers = await loadProviders();
   const fastest = providers.fastest;
   log(`mqtt-e2ee bench: fastest provider ${fastest.name} via ${providers.fastestSource}`);
@@ -145,7 +150,7 @@ async function main(): Promise<number> {
     schema: 1,
     generated_at: new Date().toISOString(),
     quick,
-    machine: machineInfo(),
+    machine: machineInfo(loadAtStart),
     broker: brokerInfo,
     method: {
       payload_bytes: PAYLOAD_BYTES,

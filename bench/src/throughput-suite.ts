@@ -74,7 +74,7 @@ async function modeList(options: ThroughputSuiteOptions): Promise<{ modes: ModeI
       note: 'EnvelopeSealer and EnvelopeOpener on bare MQTT.js clients, without the client wrapper',
     },
   ];
-  const group = await loadGroupMode(fastest);
+  const group = loadGroupMode(fastest);
   if (group.factory !== undefined) {
     modes.push({ spec: { id: 'group', factory: group.factory }, mode: 'group', provider: fastest.name, targeted: true, note: group.note });
   }
