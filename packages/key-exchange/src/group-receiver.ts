@@ -4,6 +4,8 @@
  */
 import {
   DEFAULT_REPLAY_WINDOW,
+  DuplicateMessageError,
+  ReplayError,
   ReplayWindow,
   nobleProvider,
   type CryptoProvider,
@@ -175,8 +177,9 @@ export class GroupReceiver {
 
   /**
    * Opens a group envelope received on `topic`. Raises UnknownEpochError for an epoch without a
-   * key, KeyRecordError when the topic is outside the epoch's topic filters, ReplayError for a
-   * repeated seq and DecryptionError for any authentication failure.
+   * key, KeyRecordError when the topic is outside the epoch's topic filters, DuplicateMessageError
+   * for an authenticated copy of an accepted message, ReplayError for a seq older than the window
+   * and DecryptionError for any authentication failure.
    */
   open(topic: string, envelope: Uint8Array): OpenedGroupMessage {
     const header = parseGroupHeader(envelope);
@@ -186,8 +189,11 @@ export class GroupReceiver {
     if (!epoch.topics.some((filter) => topicMatchesFilter(topic, filter))) {
       throw new KeyRecordError('group-keys', 'wrong-topic', epoch.sender, `Group message of ${JSON.stringify(epoch.sender)} arrived on ${JSON.stringify(topic)}, outside the topics of group ${JSON.stringify(epoch.groupId)}: rejected.`);
     }
-    epoch.window.check(header.seq);
+    // Too old is rejected before decryption. A seen seq counts as a duplicate only after the copy
+    // authenticated, so a forged copy stays a DecryptionError (spec/envelope-v1.md section 11.2).
+    if (epoch.window.status(header.seq) === 'too old') throw new ReplayError(header.seq, 'too old');
     const plaintext = openGroup(this.#provider, epoch.keys, header, topic, envelope, epoch.signingKey);
+    if (epoch.window.status(header.seq) === 'seen') throw new DuplicateMessageError(header.seq, epochId);
     epoch.window.accept(header.seq);
     if (epoch.highestSeq === undefined || header.seq > epoch.highestSeq) epoch.highestSeq = header.seq;
     return { plaintext, sender: epoch.sender, groupId: epoch.groupId, epochId, seq: header.seq, signed: epoch.signingKey !== undefined };

@@ -131,7 +131,7 @@ describe('key exchange engine', () => {
     await alice.rotate();
     const inbox = aliceSide.published.filter((m) => m.topic.includes('/inbox/'));
     expect(inbox).toHaveLength(before + 1);
-    // Bob knows only the new announcement, so the resent key message must be sealed with the new key.
+    // Bob has only the new announcement, so the resent key message must be sealed with the new key.
     deliver(bob, aliceSide.published.filter((m) => m.topic.endsWith('/keys/alice')).slice(-1));
     const events: KeyEvent[] = [];
     bob.events.on('key', (event) => events.push(event));

@@ -120,6 +120,18 @@ describe('group epochs and members', () => {
     expect(() => receiver('bob').open('plant/1', sealed.envelope)).toThrow(ReplayError);
   });
 
+  it('copy is a duplicate after authentication', () => {
+    const { sender, receiver, deliver } = group(['bob']);
+    const sealed = sender.seal('plant/1', text('once'));
+    deliver(sender.takeKeyMessages());
+    receiver('bob').open('plant/1', sealed.envelope);
+    expect((errorOf(() => receiver('bob').open('plant/1', sealed.envelope)) as ReplayError).code).toBe('ERR_DUPLICATE');
+    // A modified copy at the same seq fails authentication before the window is consulted.
+    const forged = sealed.envelope.slice();
+    forged[forged.length - 1] = (forged[forged.length - 1] as number) ^ 0x01;
+    expect(errorOf(() => receiver('bob').open('plant/1', forged))).toBeInstanceOf(DecryptionError);
+  });
+
   it('removed member reads nothing new', () => {
     const { sender, receiver, deliver } = group(['bob', 'carol']);
     sender.seal('plant/1', text('before'));

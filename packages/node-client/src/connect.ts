@@ -25,11 +25,21 @@ export async function connectE2ee(
 ): Promise<E2eeClient> {
   const shownUrl = checkBrokerUrl(brokerUrl);
   const resolved = await resolveOptions(opts);
-  return openE2eeClient(resolved.settings, () => connect(brokerUrl, resolved.mqtt), shownUrl, {
-    toWire: asBuffer,
-    log,
-    ...(resolved.keyExchange !== undefined ? { keyExchange: resolved.keyExchange.create } : {}),
-  });
+  const replayFile = resolved.replayFile;
+  let client: E2eeClient;
+  try {
+    client = await openE2eeClient(resolved.settings, () => connect(brokerUrl, resolved.mqtt), shownUrl, {
+      toWire: asBuffer,
+      log,
+      ...(resolved.keyExchange !== undefined ? { keyExchange: resolved.keyExchange.create } : {}),
+    });
+  } catch (error) {
+    replayFile?.close();
+    throw error;
+  }
+  // MQTT.js emits 'end' once end() completed, after which no message is opened.
+  if (replayFile !== undefined) client.mqtt.once('end', () => replayFile.close());
+  return client;
 }
 
 /** Checks the broker URL and returns it without user name and password, for messages. */

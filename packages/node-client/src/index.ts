@@ -15,11 +15,14 @@ export {
   type E2eeSubscribeOptions,
 } from './core/client.js';
 export type { CoreOptions } from './core/settings.js';
+export type { ClientStats } from './core/dispatch.js';
 export type {
   DecryptFailure,
+  DuplicateMessage,
   E2eeMessage,
   RetainedDelete,
   SkippedEnvelope,
+  UnencryptedMessage,
 } from './core/receiver.js';
 export type { PublicKeyInput } from './core/keys.js';
 export type { PublishPayload } from './core/payload.js';

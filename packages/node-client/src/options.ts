@@ -2,6 +2,8 @@
 import { readFile } from 'node:fs/promises';
 import type { ConnectionOptions } from 'node:tls';
 import type { KeyPair } from '@mqtt-e2ee/envelope';
+import { fastestProvider } from '@mqtt-e2ee/envelope/node';
+import { JsonFileReplayStore } from '@mqtt-e2ee/envelope/replay-file';
 import type { IClientOptions } from 'mqtt';
 import { InvalidOptionError, OptionFileError, OptionRangeError } from './core/errors.js';
 import {
@@ -38,7 +40,10 @@ export interface TlsFileOptions {
   keyFile?: string;
 }
 
-/** Options of connectE2ee. */
+/**
+ * Options of connectE2ee. Without `provider`, the Node.js entry uses fastestProvider() from
+ * '@mqtt-e2ee/envelope/node': libsodium when sodium-native loads, else node:crypto, else noble.
+ */
 export interface ConnectE2eeOptions extends CoreOptions {
   /** The local key pair, a secret key text ('mqe2e-sk1-…'), or the path of a .key file. */
   identity: KeyPair | string;
@@ -50,15 +55,26 @@ export interface ConnectE2eeOptions extends CoreOptions {
    * client id, applies a trust policy, and enables rotation and groups. Replaces `peers`.
    */
   keyExchange?: KeyExchangeOptions;
+  /**
+   * Path of a JSON Lines file that keeps the replay windows across restarts
+   * (JsonFileReplayStore, one fsync per delivered message). Created when missing. Only one
+   * client may use a file at a time; the client closes it when the connection ends. Replaces
+   * `replayStore`.
+   */
+  replayStateFile?: string;
 }
 
 export interface ResolvedOptions {
   settings: ClientSettings;
   mqtt: MqttOptions;
   keyExchange?: ResolvedKeyExchange;
+  /** The file store opened for `replayStateFile`, which the caller closes when the client ends. */
+  replayFile?: JsonFileReplayStore;
 }
 
-const OPTION_KEYS = [...CORE_OPTION_KEYS, 'mqtt', 'tls', 'keyExchange'] as const;
+const OPTION_KEYS = [...CORE_OPTION_KEYS, 'mqtt', 'tls', 'keyExchange', 'replayStateFile'] as const;
+/** Options that the key exchange path does not apply yet, because it opens envelopes with its own openers. */
+const NOT_WITH_KEY_EXCHANGE = ['peers', 'replayStore', 'replayStateFile', 'topicMap'] as const;
 const TLS_FILES = [
   ['caFile', 'ca'],
   ['certFile', 'cert'],
@@ -69,23 +85,53 @@ const TLS_FILE_KEYS = TLS_FILES.map(([fileKey]) => fileKey);
 export async function resolveOptions(opts: unknown): Promise<ResolvedOptions> {
   checkOptionsObject(opts);
   checkKnownKeys(opts, OPTION_KEYS, 'opts');
-  const provider = checkProvider(opts['provider']);
+  const provider = checkProvider(opts['provider']) ?? fastestProvider();
   // With key exchange, a missing identity file BASE.key is created with a signing key.
   if (opts['keyExchange'] !== undefined) await prepareIdentityFile(opts['identity'], provider);
   const identity = await resolveIdentity(opts['identity'], 'opts.identity', provider);
   const settings = resolveSettings(opts, identity, provider);
   const mqtt = await resolveMqttOptions(opts['mqtt'], opts['tls']);
-  if (opts['keyExchange'] === undefined) return { settings, mqtt };
-  if (opts['peers'] !== undefined) {
+  const replayStateFile = checkReplayStateFile(opts);
+  if (opts['keyExchange'] === undefined) {
+    if (replayStateFile === undefined) return { settings, mqtt };
+    // Opened last, so that no earlier option error leaves the file open.
+    const replayFile = openReplayFile(replayStateFile);
+    settings.replayStore = replayFile;
+    return { settings, mqtt, replayFile };
+  }
+  for (const option of NOT_WITH_KEY_EXCHANGE) {
+    if (opts[option] === undefined) continue;
     throw new OptionRangeError(
-      'opts.peers',
-      'absent when opts.keyExchange is set, because senders then come from verified key announcements',
-      opts['peers'],
+      `opts.${option}`,
+      option === 'peers'
+        ? 'absent when opts.keyExchange is set, because senders then come from verified key announcements'
+        : 'absent when opts.keyExchange is set, because key exchange opens envelopes with its own replay windows and topics',
+      opts[option],
     );
   }
   const keyExchange = await resolveKeyExchange(opts['keyExchange'], opts['identity'], identity, provider);
   settings.identity = keyExchange.identity;
   return { settings, mqtt, keyExchange };
+}
+
+function checkReplayStateFile(opts: Record<string, unknown>): string | undefined {
+  const path = checkOptionalString(opts['replayStateFile'], 'opts.replayStateFile');
+  if (path !== undefined && opts['replayStore'] !== undefined) {
+    throw new OptionRangeError(
+      'opts.replayStateFile',
+      'absent when opts.replayStore is set, so one replay store is used',
+      path,
+    );
+  }
+  return path;
+}
+
+function openReplayFile(path: string): JsonFileReplayStore {
+  try {
+    return new JsonFileReplayStore({ path });
+  } catch (error) {
+    throw new OptionFileError('opts.replayStateFile', path, error);
+  }
 }
 
 async function resolveMqttOptions(mqtt: unknown, tls: unknown): Promise<MqttOptions> {

@@ -4,6 +4,7 @@ import { connectAsync, type IClientOptions, type MqttClient } from 'mqtt';
 import { reachable, realMosquittoUrl, startAedes, type RunningAedes } from '@mqtt-e2ee/testkit';
 import type {
   DecryptFailure,
+  DuplicateMessage,
   E2eeClient,
   E2eeMessage,
   RetainedDelete,
@@ -76,6 +77,7 @@ export class Inbox {
   readonly errors: DecryptFailure[] = [];
   readonly skipped: SkippedEnvelope[] = [];
   readonly retainedDeletes: RetainedDelete[] = [];
+  readonly duplicates: DuplicateMessage[] = [];
   readonly #waiters: Array<() => void> = [];
 
   constructor(client: E2eeClient) {
@@ -83,6 +85,12 @@ export class Inbox {
     client.on('decrypt-error', (error) => this.#push(this.errors, error));
     client.on('skipped', (skipped) => this.#push(this.skipped, skipped));
     client.on('retained-delete', (deleted) => this.#push(this.retainedDeletes, deleted));
+    client.on('duplicate', (duplicate) => this.#push(this.duplicates, duplicate));
+  }
+
+  /** Waits for a dropped duplicate on `topic`, or fails after EVENT_TIMEOUT_MS. */
+  duplicate(topic: string): Promise<DuplicateMessage> {
+    return this.#waitFor(this.duplicates, (d) => d.topic === topic, `a duplicate on ${topic}`);
   }
 
   /** Waits for a retained-message delete on `topic`, or fails after EVENT_TIMEOUT_MS. */

@@ -180,16 +180,25 @@ describe.each(brokers)('$name', (setup) => {
       expect(textsOn(bobInbox, target)).toEqual([]);
     });
 
-    it('replayed envelope rejected', async () => {
+    it('republished envelope counted as duplicate', async () => {
       const topic = `${prefix}/bob/replay`;
       await raw.subscribeAsync(topic, { qos: 1 });
       const captured = nextRawMessage(raw, topic);
       await aliceClient.publish(topic, 'once', { to: bob.publicKey, qos: 1 });
-      await bobInbox.message(topic);
-      const rejected = bobInbox.error(topic);
+      const delivered = await bobInbox.message(topic);
+      const before = bobClient.stats;
+      const dropped = bobInbox.duplicate(topic);
       await raw.publishAsync(topic, await captured, { qos: 1 });
-      // An exact copy of an accepted envelope is a duplicate (spec/envelope-v1.md section 11.2).
-      expect((await rejected).code).toBe('ERR_DUPLICATE');
+      // An exact copy of an accepted envelope is a duplicate (spec/envelope-v1.md section 11.2),
+      // dropped without a decrypt-error.
+      const duplicate = await dropped;
+      expect(duplicate.seq).toBe(delivered.seq);
+      expect(duplicate.senderKeyId).toBe(keyIdHex(alice.publicKey));
+      expect(duplicate.sessionId).toMatch(/^[0-9a-f]{16}$/);
+      expect(Object.keys(duplicate)).not.toContain('payload');
+      expect(bobClient.stats.duplicates).toBe(before.duplicates + 1);
+      expect(bobClient.stats.rejected).toBe(before.rejected);
+      expect(bobInbox.errors.filter((e) => e.topic === topic)).toEqual([]);
       expect(bobInbox.messages.filter((m) => m.topic === topic)).toHaveLength(1);
     });
 

@@ -17,6 +17,7 @@ import type {
   ISubscriptionGrant,
   MqttClient,
 } from 'mqtt';
+import { OutcomeDispatcher, type ClientStats } from './dispatch.js';
 import { TypedEmitter } from './emitter.js';
 import { MessageHandlingError, MessageTooLargeError, PublishError, SubscribeError } from './errors.js';
 import type { KeyCodec, PublicKeyInput } from './keys.js';
@@ -26,10 +27,12 @@ import { isBlob, payloadBytes, readPayload, type PublishPayload } from './payloa
 import {
   receive,
   type DecryptFailure,
+  type DuplicateMessage,
   type E2eeMessage,
   type ReceiverParts,
   type RetainedDelete,
   type SkippedEnvelope,
+  type UnencryptedMessage,
 } from './receiver.js';
 import { checkClearRequest, checkPublishRequest, checkSubscribeRequest } from './requests.js';
 import { SubscriptionRegistry } from './subscriptions.js';
@@ -83,6 +86,10 @@ export interface E2eeClientEvents {
   message: [message: E2eeMessage];
   /** An incoming message was rejected; it never reaches 'message'. */
   'decrypt-error': [error: DecryptFailure];
+  /** An authenticated copy of a delivered message arrived and was dropped; not an attack. */
+  duplicate: [duplicate: DuplicateMessage];
+  /** With `strict: false`: a payload that is not an envelope, neither decrypted nor authenticated. */
+  unencrypted: [message: UnencryptedMessage];
   /** An envelope addressed to another recipient arrived. */
   skipped: [skipped: SkippedEnvelope];
   /** A zero-length payload arrived: a retained-message delete, which is never decrypted. */
@@ -118,6 +125,10 @@ export interface ClientParts {
   toWire: (envelope: Uint8Array) => WirePayload;
   /** Debug log of connects, closes and rejected messages; never given payloads or keys. */
   log: (message: string) => void;
+  /** False hands payloads that are not envelopes to the 'unencrypted' event. */
+  strict: boolean;
+  /** Resolves once saved replay state is durable, for a replay store that saves asynchronously. */
+  flushReplayState?: () => Promise<void>;
   /** Key exchange, when enabled: discovery, trust, rotation and groups. */
   keyExchange?: KeyExchange<IPublishPacket>;
 }
@@ -142,7 +153,7 @@ export class E2eeClient extends TypedEmitter<E2eeClientEvents> {
   readonly #receiver: ReceiverParts;
   readonly #toWire: (envelope: Uint8Array) => WirePayload;
   readonly #log: (message: string) => void;
-  #rejectedCount = 0;
+  readonly #dispatcher: OutcomeDispatcher;
   readonly #kx: KeyExchange<IPublishPacket> | undefined;
   readonly #groups = new Map<string, E2eeGroup>();
   /** True once key exchange ran for the first CONNACK, so later CONNACKs restart it. */
@@ -167,9 +178,23 @@ export class E2eeClient extends TypedEmitter<E2eeClientEvents> {
     };
     this.#toWire = parts.toWire;
     this.#log = parts.log;
+    this.#dispatcher = new OutcomeDispatcher({
+      client: this,
+      log: parts.log,
+      strict: parts.strict,
+      flushReplayState: parts.flushReplayState,
+    });
     this.#kx = parts.keyExchange;
     this.#attach();
     this.#attachKeyExchange();
+  }
+
+  /**
+   * Counters of incoming messages: delivered, duplicates dropped, rejected (each a
+   * 'decrypt-error'), skipped (for other recipients) and unencrypted (with `strict: false`).
+   */
+  get stats(): ClientStats {
+    return this.#dispatcher.stats;
   }
 
   /** Key exchange of this client, or undefined when the client uses static peers only. */
@@ -403,38 +428,22 @@ export class E2eeClient extends TypedEmitter<E2eeClientEvents> {
     });
   }
 
-  #emitKx(outcome: KxEventOutcome): void {
-    if (outcome.kind === 'message') this.emit('message', outcome.message);
-    else if (outcome.kind === 'skipped') this.emit('skipped', outcome.skipped);
-    else if (outcome.kind === 'error') {
-      this.#rejectedCount++;
-      this.#log(`rejected incoming message ${this.#rejectedCount}: ${outcome.error.code}`);
-      this.emit('decrypt-error', outcome.error);
-    }
+  #emitKx(outcome: KxEventOutcome, payload?: Uint8Array, packet?: IPublishPacket): void {
+    this.#dispatcher.dispatch(outcome, payload, packet);
   }
 
   #onMessage(topic: string, payload: Uint8Array, packet: IPublishPacket): void {
     const kx = this.#kx;
     if (kx !== undefined && payload.length > 0 && payload.length <= this.#receiver.maxMessageBytes) {
       try {
-        this.#emitKx(mapOutcome(kx, kx.receive(topic, payload, packet), topic, payload, this.#subscriptions));
+        this.#emitKx(mapOutcome(kx, kx.receive(topic, payload, packet), topic, payload, this.#subscriptions), payload, packet);
       } catch (error) {
         this.#emitKx({ kind: 'error', error: Object.assign(new MessageHandlingError(error), { topic }) });
       }
       return;
     }
     const outcome = receive(this.#receiver, topic, payload, packet);
-    if (outcome.kind === 'message') {
-      this.emit('message', outcome.message);
-    } else if (outcome.kind === 'skipped') {
-      this.emit('skipped', outcome.skipped);
-    } else if (outcome.kind === 'retained-delete') {
-      this.emit('retained-delete', outcome.retainedDelete);
-    } else {
-      this.#rejectedCount++;
-      this.#log(`rejected incoming message ${this.#rejectedCount}: ${outcome.error.code}`);
-      this.emit('decrypt-error', outcome.error);
-    }
+    this.#dispatcher.dispatch(outcome, payload, packet);
   }
 }
 

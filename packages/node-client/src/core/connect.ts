@@ -5,6 +5,7 @@ import {
   type EnvelopeOpenerOptions,
   type EnvelopeSealerOptions,
   type KeyPair,
+  type ReplayStore,
 } from '@mqtt-e2ee/envelope';
 import type { KeyExchange } from '@mqtt-e2ee/key-exchange';
 import type { IConnackPacket, IPublishPacket, MqttClient } from 'mqtt';
@@ -109,6 +110,12 @@ function createE2eeClient(
     sealerOptions.maxSessionAgeMs = settings.maxSessionAgeMs;
   }
   if (settings.replayWindow !== undefined) openerOptions.replayWindow = settings.replayWindow;
+  if (settings.replayStore !== undefined) openerOptions.replayStore = settings.replayStore;
+  if (settings.topicMap !== undefined) {
+    sealerOptions.topicMap = settings.topicMap;
+    openerOptions.topicMap = settings.topicMap;
+  }
+  if (settings.padding !== undefined) sealerOptions.padding = settings.padding;
 
   const sealer = new EnvelopeSealer(sealerOptions);
   const opener = new EnvelopeOpener(openerOptions);
@@ -132,8 +139,20 @@ function createE2eeClient(
     maxMessageBytes: settings.maxMessageBytes,
     toWire: hooks.toWire ?? ((envelope) => envelope as WirePayload),
     log: hooks.log ?? (() => undefined),
+    strict: settings.strict,
+    ...flushOf(settings.replayStore),
     ...(hooks.keyExchange !== undefined ? { keyExchange: hooks.keyExchange(mqtt) } : {}),
   });
+}
+
+/**
+ * Returns the flush of a replay store that saves asynchronously, such as one over IndexedDB: a
+ * store with a `flush(): Promise<void>` method. Its saves are durable only once flush resolves.
+ */
+function flushOf(store: ReplayStore | undefined): { flushReplayState?: () => Promise<void> } {
+  const flush = (store as { flush?: unknown } | undefined)?.flush;
+  if (typeof flush !== 'function') return {};
+  return { flushReplayState: () => (flush as () => Promise<void>).call(store) };
 }
 
 /** Resolves on the first CONNACK; rejects on the first error, or on close or end before it. */

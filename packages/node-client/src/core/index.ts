@@ -12,6 +12,7 @@ export {
   type E2eeSubscribeOptions,
   type WirePayload,
 } from './client.js';
+export type { ClientStats } from './dispatch.js';
 export { TypedEmitter, type EventMap } from './emitter.js';
 export { E2eeGroup, isClientId, mqttTransport, type E2eeGroupPublishOptions } from './kx.js';
 export { payloadBytes, readPayload, type PublishPayload } from './payload.js';
@@ -26,9 +27,11 @@ export {
 } from './settings.js';
 export type {
   DecryptFailure,
+  DuplicateMessage,
   E2eeMessage,
   RetainedDelete,
   SkippedEnvelope,
+  UnencryptedMessage,
 } from './receiver.js';
 export {
   decodePublicKeyInput,

@@ -69,13 +69,17 @@ export function mapOutcome(
     return { kind: 'skipped', skipped: { topic, ...ids } };
   }
   if (outcome.kind === 'error') return { kind: 'error', error: Object.assign(outcome.error, { topic }) };
+
   const { message, meta: packet } = outcome;
-  const senderKey = senderPublicKey(kx, message.sender);
-  const keyId = message.senderKeyId ?? (senderKey === undefined ? '' : kx.directory.peer(message.sender ?? '').keyId);
+  // One directory lookup per message, because each one hashes the peer's keys.
+  const peer = senderPeer(kx, message.sender);
+  const senderKey = peer?.encryptionKey;
+  const keyId = message.senderKeyId ?? peer?.keyId ?? '';
   const allowed = subscriptions.allowedSenders(topic);
   if (allowed !== 'any-peer' && (senderKey === undefined || !filterAllows(allowed, keyId, senderKey))) {
     return { kind: 'error', error: Object.assign(new SenderNotAllowedError(keyId), { topic }) };
   }
+
   const result: E2eeMessage = {
     topic,
     payload: message.plaintext,
@@ -95,10 +99,13 @@ export function mapOutcome(
   return { kind: 'message', message: result };
 }
 
-function senderPublicKey(kx: KeyExchange<IPublishPacket>, clientId: string | undefined): Uint8Array | undefined {
+function senderPeer(
+  kx: KeyExchange<IPublishPacket>,
+  clientId: string | undefined,
+): { encryptionKey: Uint8Array; keyId: string } | undefined {
   if (clientId === undefined) return undefined;
   try {
-    return kx.directory.peer(clientId).encryptionKey;
+    return kx.directory.peer(clientId);
   } catch (error) {
     if (error instanceof E2eeError) return undefined;
     throw error;

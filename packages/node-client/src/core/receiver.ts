@@ -1,11 +1,13 @@
 /** Turns incoming MQTT publishes into decrypted messages, skipped envelopes or typed errors. */
 import {
+  classifyPayload,
   E2eeError,
   EnvelopeFormatError,
   parseHeader,
   UnknownSenderError,
   type EnvelopeHeader,
   type EnvelopeOpener,
+  type PayloadKind,
 } from '@mqtt-e2ee/envelope';
 import type { IPublishPacket } from 'mqtt';
 import type { QoS } from './validate.js';
@@ -58,6 +60,39 @@ export interface RetainedDelete {
   properties?: IPublishPacket['properties'];
 }
 
+/**
+ * An authenticated exact copy of a message that was already delivered, reported by the
+ * 'duplicate' event instead of being delivered again. MQTT produces such copies on its own: QoS 1
+ * redelivery, one copy per matching subscription when filters overlap, and retained messages sent
+ * again on a new subscription.
+ */
+export interface DuplicateMessage {
+  topic: string;
+  /** Sequence number of the copy within its envelope session. */
+  seq: bigint;
+  /** Sender key id from the envelope header, 16 hex characters; empty for a group envelope. */
+  senderKeyId: string;
+  /** Session id of the copy, or the epoch id for a group envelope. */
+  sessionId: string;
+  /** Retain flag as received. */
+  retain: boolean;
+}
+
+/**
+ * A payload that is not an envelope on a subscribed topic, reported by the 'unencrypted' event
+ * when the client runs with `strict: false`. It is neither decrypted nor authenticated.
+ */
+export interface UnencryptedMessage {
+  topic: string;
+  /** The payload exactly as received. Anyone allowed to publish on the topic can have sent it. */
+  payload: Uint8Array;
+  /** 'not-envelope' for clear text, 'unsupported-version' for a first byte from 0x02 to 0x1f. */
+  kind: 'not-envelope' | 'unsupported-version';
+  qos: QoS;
+  retain: boolean;
+  properties?: IPublishPacket['properties'];
+}
+
 /** A rejected incoming message: the typed error with the topic it arrived on. */
 export type DecryptFailure = E2eeError & { readonly topic: string };
 
@@ -101,7 +136,8 @@ function receiveOrThrow(
   payload: Uint8Array,
   packet: IPublishPacket,
 ): Outcome {
-  if (payload.length === 0) {
+  const kind = classifyPayload(payload);
+  if (kind === 'delete') {
     const retainedDelete: RetainedDelete = { topic, retain: packet.retain, qos: packet.qos };
     if (packet.properties !== undefined) retainedDelete.properties = packet.properties;
     return { kind: 'retained-delete', retainedDelete };
@@ -109,7 +145,7 @@ function receiveOrThrow(
   if (payload.length > parts.maxMessageBytes) {
     throw new MessageTooLargeError('incoming', topic, payload.length, parts.maxMessageBytes);
   }
-  const header = parseEnvelopeHeader(payload);
+  const header = parseEnvelopeHeader(payload, kind);
   if (!parts.opener.isForMe(payload)) {
     const skipped = {
       topic,
@@ -158,18 +194,13 @@ function receiveOrThrow(
 }
 
 /**
- * Parses the header, reporting a payload that cannot be an envelope at all, such as clear text
- * from a publisher without encryption, as EnvelopeFormatError.
+ * Parses the header. A payload that cannot be an envelope at all, such as clear text from a
+ * publisher without encryption, is an EnvelopeFormatError, and a first byte from 0x02 to 0x1f
+ * raises UnsupportedVersionError from parseHeader (spec/envelope-v1.md section 5).
  */
-function parseEnvelopeHeader(payload: Uint8Array): EnvelopeHeader {
-  const first = payload[0];
-  // A zero-length payload never gets here: receive() reports it as a retained-message delete.
-  // NOTE: this client treats a first byte of 0x00 or from 0x20 up as "not an envelope", and
-  // 0x02 to 0x1f as a later envelope version (UnsupportedVersionError). Text and JSON start at
-  // 0x20 or above, while envelope versions are small integers. The envelope spec itself reports
-  // every version byte other than 0x01 as ERR_UNSUPPORTED_VERSION.
-  if (first === undefined || first === 0x00 || first >= 0x20) {
-    // The message leaves out the byte itself, because it is a byte of someone's payload.
+function parseEnvelopeHeader(payload: Uint8Array, kind: PayloadKind): EnvelopeHeader {
+  if (kind === 'not-envelope') {
+    // The message leaves out the first byte, because it is a byte of someone's payload.
     throw new EnvelopeFormatError(
       `Payload of ${payload.length} bytes is not an mqtt-e2ee envelope, because its first byte is not an envelope version; the publisher may be sending without encryption.`,
     );
