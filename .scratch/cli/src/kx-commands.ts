@@ -216,11 +216,13 @@ export async function runRevoke(options: RevokeOptions, io: CommandIo): Promise<
     throw new UsageError(oneLine(error), { cause: error });
   }
   const topic = revocationTopic(options.prefix, options.clientId, keyIdHex(device.encryptionKey));
+
   if (options.out !== undefined) {
     await writeFile(options.out, payload);
     io.stderr.write(`mqtt-e2ee revoke: wrote ${options.out}; publish it retained on ${topic}\n`);
     return;
   }
+
   const target = await brokerTarget(options.connection, { cleanSession: true, reconnectPeriodMs: 0 });
   reporter.debug(() => describeTarget(target, options.connection));
   let client: mqtt.MqttClient;

@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build, version as esbuildVersion } from 'esbuild';
 
-const packageDir = join(dirname(fileURLToPath(import.meta.url)), '..');
+/** This package's directory, found from this file and not from the working directory. */
+export const packageDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const bundlePath = join(packageDir, 'dist/bundle/mqtt-e2ee-browser.js');
 export const metafilePath = join(packageDir, 'dist/bundle/meta.json');
 export const sizePath = join(packageDir, 'dist/size.json');
@@ -17,7 +18,33 @@ export const sizePath = join(packageDir, 'dist/size.json');
  */
 export async function buildBundle() {
   await mkdir(dirname(bundlePath), { recursive: true });
-  const result = await build({
+  const result = await build(bundleOptions(true));
+  await writeFile(metafilePath, JSON.stringify(result.metafile, null, 2));
+  const code = await readFile(bundlePath);
+  const size = {
+    file: 'dist/bundle/mqtt-e2ee-browser.js',
+    minifiedBytes: code.length,
+    gzipBytes: gzipSync(code, { level: 9 }).length,
+    esbuild: esbuildVersion,
+    inputs: summarizeInputs(result.metafile),
+  };
+  await writeFile(sizePath, `${JSON.stringify(size, null, 2)}\n`);
+  return { metafile: result.metafile, size };
+}
+
+/**
+ * Bundles src/index.ts with the same options as buildBundle but writes nothing, so tests can
+ * inspect a fresh build without racing other tests that serve the files in dist/.
+ */
+export async function bundleInMemory() {
+  const result = await build(bundleOptions(false));
+  const output = result.outputFiles[0];
+  if (output === undefined) throw new Error('esbuild returned no output file');
+  return { metafile: result.metafile, code: output.text };
+}
+
+function bundleOptions(write) {
+  return {
     // Metafile paths are relative to this directory, wherever the build is started from.
     absWorkingDir: packageDir,
     entryPoints: [join(packageDir, 'src/index.ts')],
@@ -31,19 +58,9 @@ export async function buildBundle() {
     keepNames: true,
     sourcemap: false,
     metafile: true,
+    write,
     logLevel: 'warning',
-  });
-  await writeFile(metafilePath, JSON.stringify(result.metafile, null, 2));
-  const code = await readFile(bundlePath);
-  const size = {
-    file: 'dist/bundle/mqtt-e2ee-browser.js',
-    minifiedBytes: code.length,
-    gzipBytes: gzipSync(code, { level: 9 }).length,
-    esbuild: esbuildVersion,
-    inputs: summarizeInputs(result.metafile),
   };
-  await writeFile(sizePath, `${JSON.stringify(size, null, 2)}\n`);
-  return { metafile: result.metafile, size };
 }
 
 /** Sums the bytes each package contributes to the output, largest first. */

@@ -3,6 +3,7 @@ import mqtt from 'mqtt';
 import { openE2eeClient, type E2eeClient } from '@mqtt-e2ee/node-client/core';
 import { RandomSourceError, WebSocketClosedError } from './errors.js';
 import { checkBrokerUrl, resolveBrowserOptions, type BrowserConnectOptions } from './options.js';
+import { IndexedDbReplayStore } from './replay-store.js';
 import { webSocketFactory } from './transport.js';
 
 /**
@@ -28,12 +29,30 @@ export async function connectE2ee(
     }
   };
   const createWebsocket = webSocketFactory(resolved.webSocket, onAbnormalClose);
-  client = await openE2eeClient(
-    resolved.settings,
-    () => mqtt.connect(brokerUrl, { ...resolved.mqtt, createWebsocket }),
-    shownUrl,
-    { log: resolved.debug },
-  );
+  // The stored windows are read before connecting, because the opener loads them synchronously.
+  const replayStore =
+    resolved.replayStateDatabase === undefined
+      ? undefined
+      : await IndexedDbReplayStore.open({ databaseName: resolved.replayStateDatabase });
+  if (replayStore !== undefined) resolved.settings.replayStore = replayStore;
+  const closeStore = (): void => {
+    replayStore?.close().catch((error: unknown) => {
+      resolved.debug(`closing the replay state database failed: ${String(error)}`);
+    });
+  };
+  try {
+    client = await openE2eeClient(
+      resolved.settings,
+      () => mqtt.connect(brokerUrl, { ...resolved.mqtt, createWebsocket }),
+      shownUrl,
+      { log: resolved.debug },
+    );
+  } catch (error) {
+    closeStore();
+    throw error;
+  }
+  // MQTT.js emits 'end' once end() completed, after which no message is opened.
+  if (replayStore !== undefined) client.mqtt.once('end', closeStore);
   return client;
 }
 

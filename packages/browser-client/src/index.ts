@@ -14,6 +14,11 @@ export {
   type PeerInfo,
 } from './keystore.js';
 export {
+  DEFAULT_REPLAY_DATABASE_NAME,
+  IndexedDbReplayStore,
+  type IndexedDbReplayStoreOptions,
+} from './replay-store.js';
+export {
   KeyStoreError,
   RandomSourceError,
   UnsupportedOptionError,
@@ -33,7 +38,9 @@ export {
   SubscribeError,
   topicMatchesFilter,
   type CoreOptions,
+  type ClientStats,
   type DecryptFailure,
+  type DuplicateMessage,
   type E2eeClientEvents,
   type E2eeMessage,
   type E2eePublishOptions,
@@ -42,6 +49,7 @@ export {
   type PublishPayload,
   type RetainedDelete,
   type SkippedEnvelope,
+  type UnencryptedMessage,
 } from '@mqtt-e2ee/node-client/core';
 export {
   E2eeError,

@@ -3,6 +3,7 @@ import type { KeyPair } from '@mqtt-e2ee/envelope';
 import {
   checkKnownKeys,
   checkMqttOptions,
+  checkOptionalString,
   checkOptionsObject,
   checkProvider,
   CORE_OPTION_KEYS,
@@ -34,6 +35,13 @@ export interface BrowserConnectOptions extends CoreOptions {
   webSocket?: WebSocketConstructor;
   /** Receives debug lines about connects, closes and rejected message codes; never payloads or keys. */
   debug?: (message: string) => void;
+  /**
+   * Name of an IndexedDB database that keeps the replay windows across page reloads
+   * (IndexedDbReplayStore), so a reloaded page drops copies of messages it delivered before.
+   * It is read when connecting, and each message is delivered once its state is committed. The
+   * client closes it when the connection ends. Replaces `replayStore`. Default: state in memory.
+   */
+  replayStateDatabase?: string;
 }
 
 export interface ResolvedBrowserOptions {
@@ -41,6 +49,7 @@ export interface ResolvedBrowserOptions {
   mqtt: BrowserMqttOptions;
   webSocket: WebSocketConstructor;
   debug: (message: string) => void;
+  replayStateDatabase?: string;
 }
 
 /**
@@ -71,7 +80,7 @@ const NODE_ONLY_MQTT_OPTIONS = [
   'unixSocket',
 ] as const;
 
-const OPTION_KEYS = [...CORE_OPTION_KEYS, 'mqtt', 'webSocket', 'debug'] as const;
+const OPTION_KEYS = [...CORE_OPTION_KEYS, 'mqtt', 'webSocket', 'debug', 'replayStateDatabase'] as const;
 const BROKER_PROTOCOLS = ['ws', 'wss'];
 
 export function resolveBrowserOptions(opts: unknown): ResolvedBrowserOptions {
@@ -86,6 +95,7 @@ export function resolveBrowserOptions(opts: unknown): ResolvedBrowserOptions {
   const provider = checkProvider(opts['provider']);
   const identity = resolveKeyIdentity(opts['identity'], 'opts.identity', provider);
   const settings = resolveSettings(opts, identity, provider);
+
   const mqtt = checkMqttOptions<BrowserMqttOptions & Record<string, unknown>>(opts['mqtt']);
   for (const name of NODE_ONLY_MQTT_OPTIONS) {
     if (mqtt[name] !== undefined) {
@@ -102,12 +112,25 @@ export function resolveBrowserOptions(opts: unknown): ResolvedBrowserOptions {
       mqtt['createWebsocket'],
     );
   }
-  return {
+
+  const resolved: ResolvedBrowserOptions = {
     settings,
     mqtt,
     webSocket: checkWebSocket(opts['webSocket']),
     debug: checkDebug(opts['debug']),
   };
+  const replayStateDatabase = checkOptionalString(opts['replayStateDatabase'], 'opts.replayStateDatabase');
+  if (replayStateDatabase !== undefined) {
+    if (opts['replayStore'] !== undefined) {
+      throw new OptionRangeError(
+        'opts.replayStateDatabase',
+        'absent when opts.replayStore is set, so one replay store is used',
+        replayStateDatabase,
+      );
+    }
+    resolved.replayStateDatabase = replayStateDatabase;
+  }
+  return resolved;
 }
 
 function checkWebSocket(value: unknown): WebSocketConstructor {

@@ -1,8 +1,10 @@
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { builtinModules } from 'node:module';
+import { join } from 'node:path';
 import type { Metafile } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { bundlePath, metafilePath, sizePath, type BundleSize } from '../scripts/bundle.mjs';
+import { bundleInMemory, bundlePath, packageDir, sizePath, type BundleSize } from '../scripts/bundle.mjs';
 
 const NODE_BUILTINS = new Set(builtinModules.flatMap((name) => [name, `node:${name}`]));
 /** npm polyfills of Node built-ins that bundlers used to add on their own. */
@@ -15,19 +17,23 @@ const POLYFILL_PACKAGES = [
   'crypto-browserify',
 ];
 
-/** Metafile paths are relative to the package directory. */
-const packageUrl = new URL('../', import.meta.url);
-
 let metafile: Metafile;
 let code: string;
 
 beforeAll(async () => {
-  // The global setup built the bundle from the current source.
-  metafile = JSON.parse(await readFile(metafilePath, 'utf8')) as Metafile;
-  code = await readFile(bundlePath, 'utf8');
+  // A fresh build in memory, so the checks never depend on the working directory of whichever
+  // build wrote dist/ and never rewrite the files that the page tests serve.
+  ({ metafile, code } = await bundleInMemory());
 });
 
 describe('browser bundle', () => {
+  it('input paths resolve from package', () => {
+    // esbuild writes input paths relative to its absWorkingDir, which is the package directory.
+    const inputs = Object.keys(metafile.inputs).filter((path) => !path.startsWith('<'));
+    expect(inputs.length).toBeGreaterThan(20);
+    for (const path of inputs) expect(existsSync(join(packageDir, path)), path).toBe(true);
+  });
+
   it('imports no Node built-ins', () => {
     const imports = Object.values(metafile.inputs).flatMap((input) => input.imports);
     expect(imports.length).toBeGreaterThan(10);
@@ -69,7 +75,7 @@ describe('browser bundle', () => {
     const own = Object.keys(metafile.inputs).filter((path) => !path.includes('node_modules/'));
     expect(own.length).toBeGreaterThan(20);
     for (const path of own) {
-      const source = withoutComments(await readFile(new URL(path, packageUrl), 'utf8'));
+      const source = withoutComments(await readFile(join(packageDir, path), 'utf8'));
       expect(source, path).not.toMatch(/\bBuffer\.|\bprocess\.|\brequire\(/);
     }
   });
@@ -80,8 +86,11 @@ describe('browser bundle', () => {
   });
 
   it('size report matches the file', async () => {
+    // The global setup wrote the bundle and its size report from the current source.
     const size = JSON.parse(await readFile(sizePath, 'utf8')) as BundleSize;
-    expect(size.minifiedBytes).toBe(Buffer.byteLength(code));
+    const written = await readFile(bundlePath);
+    expect(size.minifiedBytes).toBe(written.length);
+    expect(written.length).toBe(Buffer.byteLength(code));
     expect(size.gzipBytes).toBeGreaterThan(0);
     expect(size.gzipBytes).toBeLessThan(size.minifiedBytes);
     expect(Object.keys(size.inputs)).toContain('mqtt');

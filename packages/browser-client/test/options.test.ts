@@ -124,3 +124,28 @@ describe('frameBytes', () => {
     await expect(frameBytes(42)).rejects.toBeInstanceOf(TypeError);
   });
 });
+
+describe('replayStateDatabase option', () => {
+  it('name passed through', () => {
+    const resolved = resolveBrowserOptions({ identity, webSocket, replayStateDatabase: 'replay' });
+    expect(resolved.replayStateDatabase).toBe('replay');
+    expect(resolveBrowserOptions({ identity, webSocket }).replayStateDatabase).toBeUndefined();
+  });
+
+  it('non-string rejected', () => {
+    const error = failure(() =>
+      resolveBrowserOptions({ identity, webSocket, replayStateDatabase: 5 as never }),
+    );
+    expect(error).toBeInstanceOf(InvalidOptionError);
+    expect((error as InvalidOptionError).option).toBe('opts.replayStateDatabase');
+  });
+
+  it('conflicts with replayStore', () => {
+    const replayStore = { load: () => undefined, save: () => undefined };
+    const error = failure(() =>
+      resolveBrowserOptions({ identity, webSocket, replayStore, replayStateDatabase: 'replay' }),
+    );
+    expect(error).toBeInstanceOf(OptionRangeError);
+    expect((error as OptionRangeError).option).toBe('opts.replayStateDatabase');
+  });
+});

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { generateKeyPair, parseHeader } from '@mqtt-e2ee/envelope';
+import { generateKeyPair, keyIdHex, parseHeader } from '@mqtt-e2ee/envelope';
 import { publicKeyText } from '@mqtt-e2ee/key-exchange';
 import { startAedes, type RunningAedes } from '@mqtt-e2ee/testkit';
 import type { MqttClient } from 'mqtt';
@@ -8,7 +8,14 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startStaticServer, type RunningStaticServer } from '../scripts/static-server.mjs';
 import { startBridge } from './support/bridge.js';
 import { browserSkipReason, launchBrowser, type RunningBrowser } from './support/browser.js';
-import { connectRaw, NodePeer, sha256Hex, toHex, uniquePrefix } from './support/node.js';
+import {
+  connectRaw,
+  nextRawMessage,
+  NodePeer,
+  sha256Hex,
+  toHex,
+  uniquePrefix,
+} from './support/node.js';
 import { harness, type PageError, type PageMessage } from './support/page.js';
 
 const skipReason = browserSkipReason();
@@ -20,6 +27,14 @@ interface IdentityInfo {
   keyId: string;
   publicKeyText: string;
   createdAt: number;
+}
+
+/** A dropped duplicate as the page records it, with seq as a decimal string. */
+interface PageDuplicate {
+  topic: string;
+  seq: string;
+  senderKeyId: string;
+  sessionId: string;
 }
 
 interface ConnectFailure {
@@ -171,6 +186,54 @@ run(skipReason === undefined ? 'browser client in Chromium' : `skipped: ${skipRe
     await nodePeer.client.publish(`${prefix}/t`, 'for the stored key', { to: before, qos: 1 });
     const [message] = await harness<PageMessage[]>(page, 'messages', 'stored', `${prefix}/`, 1);
     expect(Buffer.from(message?.hex ?? '', 'hex').toString()).toBe('for the stored key');
+  });
+
+  it('replay state survives page reload', async () => {
+    const page = await openPage();
+    const prefix = uniquePrefix('replay-reload');
+    const topic = `${prefix}/t`;
+    const replayStateDatabase = `replay-${randomBytes(6).toString('hex')}`;
+    const browserKey = await harness<string>(page, 'storedIdentity', 'replay-reader');
+    const persisted = { identity: { stored: 'replay-reader' }, peers: [nodeKey], replayStateDatabase };
+    await harness(page, 'connect', 'persisted', wsUrl, persisted);
+    await harness(page, 'subscribe', 'persisted', `${prefix}/#`, 1);
+    nodePeer = await nodePeerFor([browserKey]);
+    await raw.subscribeAsync(topic, { qos: 1 });
+    const captured = nextRawMessage(raw, topic);
+    await nodePeer.client.publish(topic, 'before reload', { to: browserKey, qos: 1 });
+    const envelope = await captured;
+    await harness(page, 'messages', 'persisted', topic, 1);
+
+    await page.reload();
+    await page.waitForFunction(() => (window as { e2eeReady?: boolean }).e2eeReady === true);
+    await harness(page, 'connect', 'persisted', wsUrl, persisted);
+    await harness(page, 'subscribe', 'persisted', `${prefix}/#`, 1);
+    // The same identity without the database accepts the copy, so the database alone drops it.
+    await harness(page, 'connect', 'in-memory', wsUrl, {
+      identity: { stored: 'replay-reader' },
+      peers: [nodeKey],
+    });
+    await harness(page, 'subscribe', 'in-memory', `${prefix}/#`, 1);
+    await raw.publishAsync(topic, envelope, { qos: 1 });
+    const [accepted] = await harness<PageMessage[]>(page, 'messages', 'in-memory', topic, 1);
+    expect(Buffer.from(accepted?.hex ?? '', 'hex').toString()).toBe('before reload');
+    const [duplicate] = await harness<PageDuplicate[]>(page, 'duplicates', 'persisted', topic, 1);
+    expect(duplicate?.seq).toBe('0');
+    expect(duplicate?.senderKeyId).toBe(keyIdHex(nodeIdentity.publicKey));
+
+    // The sender's next message in the same session is still accepted after the reload.
+    await nodePeer.client.publish(topic, 'after reload', { to: browserKey, qos: 1 });
+    const [next] = await harness<PageMessage[]>(page, 'messages', 'persisted', topic, 1);
+    expect(Buffer.from(next?.hex ?? '', 'hex').toString()).toBe('after reload');
+    expect(next?.seq).toBe('1');
+    expect(await harness<PageError[]>(page, 'errors', 'persisted', topic, 0)).toEqual([]);
+    expect(await harness<Record<string, number>>(page, 'stats', 'persisted')).toEqual({
+      delivered: 1,
+      duplicates: 1,
+      rejected: 0,
+      skipped: 0,
+      unencrypted: 0,
+    });
   });
 
   it('works without crypto.subtle', async () => {

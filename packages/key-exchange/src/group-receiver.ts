@@ -177,9 +177,9 @@ export class GroupReceiver {
 
   /**
    * Opens a group envelope received on `topic`. Raises UnknownEpochError for an epoch without a
-   * key, KeyRecordError when the topic is outside the epoch's topic filters, DuplicateMessageError
-   * for an authenticated copy of an accepted message, ReplayError for a seq older than the window
-   * and DecryptionError for any authentication failure.
+   * key and KeyRecordError when the topic is outside the epoch's topic filters. Raises
+   * DuplicateMessageError for an authenticated copy of an accepted message, ReplayError for a seq
+   * older than the window and DecryptionError for any authentication failure.
    */
   open(topic: string, envelope: Uint8Array): OpenedGroupMessage {
     const header = parseGroupHeader(envelope);

@@ -109,6 +109,14 @@ export class LocalKeys {
       retiredAt: entry.retiredAt,
     }));
     this.#expired = [...(state?.expired ?? [])];
+    for (const e of options.endorsements ?? []) {
+      if (e.clientId !== this.clientId || e.prefix !== this.prefix) {
+        throw new RangeError(
+          `endorsement is for client ${JSON.stringify(e.clientId)} under prefix ${JSON.stringify(e.prefix)}, but this client announces ` +
+            `${JSON.stringify(this.clientId)} under ${JSON.stringify(this.prefix)}: endorse the key again with that client id and prefix`,
+        );
+      }
+    }
     this.#endorsements = [...(state?.endorsements ?? []).map(endorsementFromJson), ...(options.endorsements ?? [])];
     // Links and endorsements saved for another identity (the key file was replaced) are dropped.
     const lastLink = this.#rotations.at(-1);

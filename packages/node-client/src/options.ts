@@ -58,7 +58,7 @@ export interface ConnectE2eeOptions extends CoreOptions {
   /**
    * Path of a JSON Lines file that keeps the replay windows across restarts
    * (JsonFileReplayStore, one fsync per delivered message). Created when missing. Only one
-   * client may use a file at a time; the client closes it when the connection ends. Replaces
+   * client may use a file at a time, and the client closes it when the connection ends. Replaces
    * `replayStore`.
    */
   replayStateFile?: string;

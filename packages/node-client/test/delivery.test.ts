@@ -242,6 +242,64 @@ describe('envelope options', () => {
   });
 });
 
+describe('asynchronous replay store', () => {
+  /** Builds a store over a MemoryReplayStore whose saves become durable only when the test settles `pending`. */
+  function deferredStore() {
+    const memory = new MemoryReplayStore();
+    const pending: Array<{ resolve(): void; reject(error: Error): void }> = [];
+    const store = {
+      load: (key: string) => memory.load(key),
+      save: (key: string, snapshot: ReplaySnapshot) => memory.save(key, snapshot),
+      flush: () =>
+        new Promise<void>((resolve, reject) => {
+          pending.push({ resolve, reject });
+        }),
+    };
+    return { store, pending };
+  }
+
+  it('delivers after flush resolves', async () => {
+    const topic = `${uniquePrefix('async-store')}/t`;
+    const { store, pending } = deferredStore();
+    const sender = await open({ identity: alice });
+    const receiver = await open({ identity: bob, peers: [alice.publicKey], replayStore: store });
+    const inbox = new Inbox(receiver);
+    await receiver.subscribe(topic, { qos: 1 });
+    await sender.publish(topic, 'first', { to: bob.publicKey, qos: 1 });
+    await sender.publish(topic, 'second', { to: bob.publicKey, qos: 1 });
+    await expect.poll(() => pending.length).toBe(2);
+    await settle(100);
+    expect(inbox.messages).toEqual([]);
+    // Flushes settle out of order, and the messages still arrive in order.
+    pending[1]?.resolve();
+    await settle(50);
+    expect(inbox.messages).toEqual([]);
+    pending[0]?.resolve();
+    await expect.poll(() => inbox.messages.length).toBe(2);
+    expect(inbox.messages.map((message) => text(message.payload))).toEqual(['first', 'second']);
+    expect(receiver.stats.delivered).toBe(2);
+  });
+
+  it('failed flush drops the message', async () => {
+    const topic = `${uniquePrefix('async-fail')}/t`;
+    const { store, pending } = deferredStore();
+    const sender = await open({ identity: alice });
+    const receiver = await open({ identity: bob, peers: [alice.publicKey], replayStore: store });
+    const inbox = new Inbox(receiver);
+    const errors: Error[] = [];
+    receiver.on('error', (error) => errors.push(error));
+    await receiver.subscribe(topic, { qos: 1 });
+    await sender.publish(topic, 'unsaved', { to: bob.publicKey, qos: 1 });
+    await expect.poll(() => pending.length).toBe(1);
+    pending[0]?.reject(new Error('disk full'));
+    await expect.poll(() => errors.length).toBe(1);
+    expect(errors[0]?.message).toBe('disk full');
+    await settle(50);
+    expect(inbox.messages).toEqual([]);
+    expect(receiver.stats).toMatchObject({ delivered: 0, rejected: 1 });
+  });
+});
+
 describe('strict mode', () => {
   async function receiverWith(strict: boolean | undefined, topic: string): Promise<{ client: E2eeClient; inbox: Inbox; clear: Array<{ kind: string; text: string }> }> {
     const client = await open({

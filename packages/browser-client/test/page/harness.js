@@ -165,13 +165,14 @@ window.harness = {
   /** Connects a client and records its events under `name`; returns its public key text. */
   async connect(name, url, options = {}) {
     const { connectE2ee } = window.e2ee;
-    const entry = { messages: [], errors: [], deletes: [], events: [], client: undefined };
+    const entry = { messages: [], errors: [], deletes: [], duplicates: [], events: [], client: undefined };
     const client = await connectE2ee(url, {
       identity: await resolveIdentity(options.identity),
       peers: options.peers ?? [],
       mqtt: { reconnectPeriod: 200, connectTimeout: 5000, ...options.mqtt },
       ...(options.oddFrames ? { webSocket: OddFramesWebSocket } : {}),
       ...(options.maxMessageBytes ? { maxMessageBytes: options.maxMessageBytes } : {}),
+      ...(options.replayStateDatabase ? { replayStateDatabase: options.replayStateDatabase } : {}),
     });
     entry.client = client;
     client.on('message', (message) => entry.messages.push(summarize(message)));
@@ -179,6 +180,9 @@ window.harness = {
       entry.errors.push({ topic: error.topic, code: error.code, name: error.name }),
     );
     client.on('retained-delete', (deleted) => entry.deletes.push(deleted.topic));
+    client.on('duplicate', (duplicate) =>
+      entry.duplicates.push({ ...duplicate, seq: String(duplicate.seq) }),
+    );
     for (const event of ['connect', 'reconnect', 'offline', 'close']) {
       client.on(event, () => entry.events.push(event));
     }
@@ -266,6 +270,24 @@ window.harness = {
         throw new Error(`timed out with ${matching.length} of ${count} errors on ${prefix}`);
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
+  },
+
+  /** Waits until `count` dropped duplicates on `prefix` arrived, and returns them. */
+  async duplicates(name, prefix, count, timeoutMs = 15000) {
+    const entry = record(name);
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const matching = entry.duplicates.filter((duplicate) => duplicate.topic.startsWith(prefix));
+      if (matching.length >= count) return matching;
+      if (Date.now() > deadline)
+        throw new Error(`timed out with ${matching.length} of ${count} duplicates on ${prefix}`);
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  },
+
+  /** Returns the client's counters of incoming messages. */
+  stats(name) {
+    return record(name).client.stats;
   },
 
   /** Waits until the client has seen `event` at least `count` times; returns the event log. */

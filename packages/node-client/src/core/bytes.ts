@@ -1,7 +1,5 @@
 /** Byte helpers that work on any Uint8Array view, without the Buffer class of Node.js. */
 
-const utf8 = new TextEncoder();
-
 export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
@@ -17,7 +15,20 @@ export function toHex(bytes: Uint8Array): string {
   return hex;
 }
 
-/** Returns the UTF-8 length of a string. */
+/**
+ * Returns the UTF-8 length of a string as TextEncoder would encode it, without encoding it: an
+ * unpaired surrogate becomes U+FFFD, which takes 3 bytes.
+ */
 export function utf8Length(text: string): number {
-  return utf8.encode(text).length;
+  let length = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x80) length += 1;
+    else if (code < 0x800) length += 2;
+    else if (code >= 0xd800 && code <= 0xdbff && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      length += 4;
+      i++;
+    } else length += 3;
+  }
+  return length;
 }

@@ -146,8 +146,9 @@ function createE2eeClient(
 }
 
 /**
- * Returns the flush of a replay store that saves asynchronously, such as one over IndexedDB: a
- * store with a `flush(): Promise<void>` method. Its saves are durable only once flush resolves.
+ * Returns the flush of a replay store that saves asynchronously, which is a store with a
+ * `flush(): Promise<void>` method such as the IndexedDB store. Its saves are durable only once
+ * flush resolves.
  */
 function flushOf(store: ReplayStore | undefined): { flushReplayState?: () => Promise<void> } {
   const flush = (store as { flush?: unknown } | undefined)?.flush;

@@ -73,9 +73,9 @@ export class OutcomeDispatcher {
   }
 
   /**
-   * Emits the event of one outcome. `payload` and `packet` are those of the PUBLISH; without them
-   * (key exchange messages released later) a duplicate has no sender key id and clear text stays
-   * a 'decrypt-error'.
+   * Emits the event of one outcome. `payload` and `packet` are those of the PUBLISH. Key exchange
+   * messages released later come without them, so a duplicate then has no sender key id and
+   * clear text stays a 'decrypt-error'.
    */
   dispatch(outcome: DispatchOutcome, payload?: Uint8Array, packet?: IPublishPacket): void {
     if (outcome.kind === 'none') return;
@@ -140,7 +140,7 @@ export class OutcomeDispatcher {
     });
   }
 
-  /** Returns the 'unencrypted' event of a payload that is no envelope, when strict mode is off. */
+  /** Returns the 'unencrypted' event of a payload that is not an envelope, when strict mode is off. */
   #unencrypted(
     error: DecryptFailure,
     payload: Uint8Array | undefined,

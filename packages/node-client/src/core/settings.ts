@@ -33,7 +33,7 @@ export interface CoreOptions {
    */
   maxMessageBytes?: number;
   /**
-   * Where the replay windows of received sessions are kept. Default: a MemoryReplayStore, so a
+   * Store of the replay windows of received sessions. Default: a MemoryReplayStore, so a
    * restarted client accepts copies of messages it delivered before. A store with a
    * `flush(): Promise<void>` method saves asynchronously, and the client then delivers each
    * message only after flush resolves, so that no message is delivered before its state is durable.

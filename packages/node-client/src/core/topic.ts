@@ -71,6 +71,8 @@ function checkTopicText(topic: string, option: string): void {
       topic,
     );
   }
+  // A UTF-16 code unit encodes to at most 3 UTF-8 bytes, so short topics need no encoding.
+  if (topic.length * 3 <= MAX_TOPIC_BYTES) return;
   const length = utf8.encode(topic).length;
   if (length > MAX_TOPIC_BYTES) {
     throw new OptionRangeError(option, `a topic of at most ${MAX_TOPIC_BYTES} UTF-8 bytes`, topic);
