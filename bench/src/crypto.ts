@@ -1,10 +1,11 @@
 /**
  * Envelope seal and open rates per crypto provider and payload size, next to the provider's own
- * AEAD call and the library's bare AEAD call with the same key, nonce and AAD sizes.
+ * AEAD call and the library's bare AEAD call with the same key, nonce and AAD sizes. All six
+ * operations of one provider and size are measured in turns (measureRates).
  */
-import { EnvelopeOpener, EnvelopeSealer, generateKeyPair, type CryptoProvider } from '@mqtt-e2ee/envelope';
-import type { ProviderEntry } from './providers.js';
-import { measureRate, type RateOptions } from './timing.js';
+import { EnvelopeOpener, EnvelopeSealer, generateKeyPair, type CryptoProvider, type KeyPair } from '@mqtt-e2ee/envelope';
+import type { ProviderEntry, RawAead } from './providers.js';
+import { measureRates, type RateOptions, type RateTask } from './timing.js';
 
 export const CRYPTO_TOPIC = 'bench/crypto/topic';
 /** AAD length of a direct envelope on CRYPTO_TOPIC: 60-byte header, uint16 length, topic. */
@@ -41,33 +42,34 @@ export function measureCrypto(entry: ProviderEntry, size: number, options: RateO
   const message = provider.randomBytes(size);
   const sender = generateKeyPair(provider);
   const recipient = generateKeyPair(provider);
-
   const sealer = new EnvelopeSealer({ identity: sender, provider });
-  const sealRate = measureRate(
-    () => {
-      for (let i = 0; i < count; i++) sealer.seal(CRYPTO_TOPIC, message, recipient.publicKey);
+  const tasks: RateTask[] = [
+    {
+      batch: () => {
+        for (let i = 0; i < count; i++) sealer.seal(CRYPTO_TOPIC, message, recipient.publicKey);
+      },
+      batchSize: count,
     },
-    count,
-    options,
-  );
-
-  const openRate = measureOpen(provider, sender, recipient, message, count, options);
-  const aead = measureAead(provider, message, count, options);
-  const library = entry.raw === undefined ? undefined : measureLibrary(entry, message, count, options);
-  const envelopeTime = 1 / sealRate + 1 / openRate;
+    openTask(provider, sender, recipient, message, count),
+    ...aeadTasks(provider.aeadSeal, provider.aeadOpen, provider, message, count),
+    ...(entry.raw === undefined ? [] : aeadTasks(entry.raw.seal, entry.raw.open, provider, message, count)),
+  ];
+  const [seal = 0, open = 0, aeadSeal = 0, aeadOpen = 0, librarySeal, libraryOpen] = measureRates(tasks, options);
+  const envelopeTime = 1 / seal + 1 / open;
+  const libraryTime = librarySeal === undefined || libraryOpen === undefined ? undefined : 1 / librarySeal + 1 / libraryOpen;
   return {
     provider: provider.name,
     size_bytes: size,
-    seal_ops_per_s: sealRate,
-    open_ops_per_s: openRate,
-    seal_mb_per_s: (sealRate * size) / 1e6,
-    open_mb_per_s: (openRate * size) / 1e6,
-    provider_aead_seal_ops_per_s: aead.seal,
-    provider_aead_open_ops_per_s: aead.open,
-    library_aead_seal_ops_per_s: library?.seal ?? null,
-    library_aead_open_ops_per_s: library?.open ?? null,
-    envelope_vs_provider_aead: envelopeTime / (1 / aead.seal + 1 / aead.open),
-    envelope_vs_library_aead: library === undefined ? null : envelopeTime / (1 / library.seal + 1 / library.open),
+    seal_ops_per_s: seal,
+    open_ops_per_s: open,
+    seal_mb_per_s: (seal * size) / 1e6,
+    open_mb_per_s: (open * size) / 1e6,
+    provider_aead_seal_ops_per_s: aeadSeal,
+    provider_aead_open_ops_per_s: aeadOpen,
+    library_aead_seal_ops_per_s: librarySeal ?? null,
+    library_aead_open_ops_per_s: libraryOpen ?? null,
+    envelope_vs_provider_aead: envelopeTime / (1 / aeadSeal + 1 / aeadOpen),
+    envelope_vs_library_aead: libraryTime === undefined ? null : envelopeTime / libraryTime,
   };
 }
 
@@ -75,59 +77,41 @@ export function measureCrypto(entry: ProviderEntry, size: number, options: RateO
  * Opens `count - 1` envelopes of one session per batch. Each batch gets a fresh opener, whose
  * first message (the X25519 session setup) is opened before the timer starts.
  */
-function measureOpen(
-  provider: CryptoProvider,
-  sender: ReturnType<typeof generateKeyPair>,
-  recipient: ReturnType<typeof generateKeyPair>,
-  message: Uint8Array,
-  count: number,
-  options: RateOptions,
-): number {
+function openTask(provider: CryptoProvider, sender: KeyPair, recipient: KeyPair, message: Uint8Array, count: number): RateTask {
   const sealer = new EnvelopeSealer({ identity: sender, provider });
   const envelopes = Array.from({ length: count }, () => sealer.seal(CRYPTO_TOPIC, message, recipient.publicKey));
   let opener: EnvelopeOpener | undefined;
-  const prepare = (): void => {
-    opener = new EnvelopeOpener({ identities: [recipient], resolveSender: () => [sender.publicKey], provider });
-    opener.open(CRYPTO_TOPIC, envelopes[0] as Uint8Array);
+  return {
+    prepare: () => {
+      opener = new EnvelopeOpener({ identities: [recipient], resolveSender: () => [sender.publicKey], provider });
+      opener.open(CRYPTO_TOPIC, envelopes[0] as Uint8Array);
+    },
+    batch: () => {
+      const current = opener as EnvelopeOpener;
+      for (let i = 1; i < count; i++) current.open(CRYPTO_TOPIC, envelopes[i] as Uint8Array);
+    },
+    batchSize: count - 1,
   };
-  const batch = (): void => {
-    const current = opener as EnvelopeOpener;
-    for (let i = 1; i < count; i++) current.open(CRYPTO_TOPIC, envelopes[i] as Uint8Array);
-  };
-  return measureRate(batch, count - 1, options, prepare);
 }
 
-interface SealOpenRates {
-  seal: number;
-  open: number;
-}
-
-function aeadInputs(provider: CryptoProvider): { key: Uint8Array; nonce: Uint8Array; aad: Uint8Array } {
-  return { key: provider.randomBytes(32), nonce: provider.randomBytes(12), aad: provider.randomBytes(AAD_LENGTH) };
-}
-
-function measureAead(provider: CryptoProvider, message: Uint8Array, count: number, options: RateOptions): SealOpenRates {
-  const { key, nonce, aad } = aeadInputs(provider);
-  const sealed = provider.aeadSeal(key, nonce, aad, message);
-  const seal = measureRate(() => {
-    for (let i = 0; i < count; i++) provider.aeadSeal(key, nonce, aad, message);
-  }, count, options);
-  const open = measureRate(() => {
-    for (let i = 0; i < count; i++) provider.aeadOpen(key, nonce, aad, sealed);
-  }, count, options);
-  return { seal, open };
-}
-
-function measureLibrary(entry: ProviderEntry, message: Uint8Array, count: number, options: RateOptions): SealOpenRates {
-  const raw = entry.raw;
-  if (raw === undefined) throw new TypeError(`provider ${entry.provider.name} has no library AEAD to measure`);
-  const { key, nonce, aad } = aeadInputs(entry.provider);
-  const sealed = raw.seal(key, nonce, aad, message);
-  const seal = measureRate(() => {
-    for (let i = 0; i < count; i++) raw.seal(key, nonce, aad, message);
-  }, count, options);
-  const open = measureRate(() => {
-    for (let i = 0; i < count; i++) raw.open(key, nonce, aad, sealed);
-  }, count, options);
-  return { seal, open };
+/** Seal and open tasks of one AEAD implementation, with a fresh output per call as the envelope needs. */
+function aeadTasks(seal: RawAead['seal'], open: RawAead['open'], provider: CryptoProvider, message: Uint8Array, count: number): RateTask[] {
+  const key = provider.randomBytes(32);
+  const nonce = provider.randomBytes(12);
+  const aad = provider.randomBytes(AAD_LENGTH);
+  const sealed = seal(key, nonce, aad, message);
+  return [
+    {
+      batch: () => {
+        for (let i = 0; i < count; i++) seal(key, nonce, aad, message);
+      },
+      batchSize: count,
+    },
+    {
+      batch: () => {
+        for (let i = 0; i < count; i++) open(key, nonce, aad, sealed);
+      },
+      batchSize: count,
+    },
+  ];
 }

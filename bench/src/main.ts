@@ -11,7 +11,7 @@ import { openBroker } from './broker.js';
 import { measureCrypto, type CryptoRow } from './crypto.js';
 import { currentLoad, machineInfo } from './machine.js';
 import { measureMemory, type MemoryRow } from './memory.js';
-import { measureDirectOverhead, type OverheadRow } from './overhead.js';
+import { measureDirectOverhead, measureGroupOverhead, type OverheadRow } from './overhead.js';
 import { loadProviders } from './providers.js';
 import { printSummary } from './summary.js';
 import { measureSessions, type SessionRow } from './sessions.js';
@@ -21,9 +21,10 @@ import type { RateOptions } from './timing.js';
 const HELP = `Usage: node bench/dist/main.js [options]
 
   --quick            few messages and short timings, for a smoke test (writes quick.tmp.json)
-  --rounds N         measured rounds per mode and QoS (default 5)
+  --rounds N         measured rounds per mode and QoS (default 7)
   --window N         messages in flight between publisher and subscriber (default 64)
   --messages N       messages per QoS 0 run; QoS 1 runs use half (default 60000)
+  --providers        also run direct mode with every other provider (adds about a minute)
   --skip-throughput  skip the MQTT runs
   --skip-crypto      skip the crypto, session and memory benchmarks
   --embedded         use an embedded Aedes broker even when Mosquitto is reachable
@@ -73,6 +74,7 @@ async function main(): Promise<number> {
       rounds: { type: 'string' },
       window: { type: 'string' },
       messages: { type: 'string' },
+      providers: { type: 'boolean', default: false },
       'skip-throughput': { type: 'boolean', default: false },
       'skip-crypto': { type: 'boolean', default: false },
       embedded: { type: 'boolean', default: false },
@@ -85,7 +87,7 @@ async function main(): Promise<number> {
     return 0;
   }
   const quick = values.quick;
-  const rounds = positiveInteger(values.rounds, 'rounds', quick ? 1 : 5);
+  const rounds = positiveInteger(values.rounds, 'rounds', quick ? 1 : 7);
   const window = positiveInteger(values.window, 'window', 64);
   const qos0Messages = positiveInteger(values.messages, 'messages', quick ? 2000 : 60_000);
   const messages = { 0: qos0Messages, 1: Math.max(1, Math.floor(qos0Messages / 2)) } as const;
@@ -123,7 +125,9 @@ async function main(): Promise<number> {
         window,
         payloadBytes: PAYLOAD_BYTES,
         fastest,
-        others: providers.entries.map((entry) => entry.provider).filter((provider) => provider.name !== fastest.name),
+        others: values.providers
+          ? providers.entries.map((entry) => entry.provider).filter((provider) => provider.name !== fastest.name)
+          : [],
         log,
       });
     } finally {
@@ -157,7 +161,8 @@ async function main(): Promise<number> {
       window,
       rounds,
       messages_per_run: { qos0: messages[0], qos1: messages[1] },
-      statistic: 'median over rounds; modes alternate within each round, order rotating',
+      statistic:
+        'rates: median over rounds; ratio: median over rounds of encrypted/plaintext within the round; modes alternate within each round, order rotating',
       crypto_timing: rate,
     },
     fastest_provider: { name: fastest.name, source: providers.fastestSource },
@@ -165,7 +170,7 @@ async function main(): Promise<number> {
     throughput,
     crypto,
     sessions,
-    overhead: measureDirectOverhead(fastest, PAYLOAD_BYTES),
+    overhead: [...measureDirectOverhead(fastest, PAYLOAD_BYTES), ...measureGroupOverhead(fastest, PAYLOAD_BYTES)],
     memory,
     browser: {
       status: 'not yet measured',

@@ -30,6 +30,30 @@ export function measureRate(
   return median(rates);
 }
 
+/** One operation of an interleaved measurement. */
+export interface RateTask {
+  batch: () => void;
+  batchSize: number;
+  prepare?: () => void;
+}
+
+/**
+ * Measures several operations in turns: each sample round times every task once, so a burst of
+ * load from other processes hits all tasks alike instead of one. Returns the median rate of each.
+ */
+export function measureRates(tasks: readonly RateTask[], options: RateOptions): number[] {
+  const none = (): void => undefined;
+  for (const task of tasks) runFor(task.batch, task.prepare ?? none, options.warmupMs);
+  const rates: number[][] = tasks.map(() => []);
+  for (let i = 0; i < options.samples; i++) {
+    tasks.forEach((task, index) => {
+      const { operations, elapsedMs } = runFor(task.batch, task.prepare ?? none, options.sampleMs);
+      rates[index]?.push(((operations * task.batchSize) / elapsedMs) * 1000);
+    });
+  }
+  return rates.map((list) => median(list));
+}
+
 function runFor(batch: () => void, prepare: () => void, budgetMs: number): { operations: number; elapsedMs: number } {
   let operations = 0;
   let elapsedMs = 0;
