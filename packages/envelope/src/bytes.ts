@@ -113,9 +113,17 @@ export function writeUint64(target: Uint8Array, offset: number, value: bigint): 
   }
   // Plain index writes: a DataView over a small typed array would force V8 to move its bytes
   // off the heap, which costs more than the write.
+  if (value <= MAX_SAFE_BIGINT) {
+    const number = Number(value);
+    writeUint32(target, offset, Math.floor(number / 0x100000000));
+    writeUint32(target, offset + 4, number >>> 0);
+    return;
+  }
   writeUint32(target, offset, Number(value >> 32n));
   writeUint32(target, offset + 4, Number(value & 0xffffffffn));
 }
+
+const MAX_SAFE_BIGINT = BigInt(Number.MAX_SAFE_INTEGER);
 
 function writeUint32(target: Uint8Array, offset: number, word: number): void {
   target[offset] = word >>> 24;
@@ -126,5 +134,20 @@ function writeUint32(target: Uint8Array, offset: number, word: number): void {
 
 /** Reads 8 big-endian bytes at `offset` as an unsigned integer. */
 export function readUint64(source: Uint8Array, offset: number): bigint {
-  return new DataView(source.buffer, source.byteOffset, source.byteLength).getBigUint64(offset);
+  const high = readUint32(source, offset);
+  const low = readUint32(source, offset + 4);
+  // Below 2^53 one BigInt conversion is enough; above it the halves are joined as BigInts.
+  if (high < 0x200000) return BigInt(high * 0x100000000 + low);
+  return (BigInt(high) << 32n) | BigInt(low);
+}
+
+function readUint32(source: Uint8Array, offset: number): number {
+  const b0 = source[offset];
+  const b1 = source[offset + 1];
+  const b2 = source[offset + 2];
+  const b3 = source[offset + 3];
+  if (b0 === undefined || b1 === undefined || b2 === undefined || b3 === undefined) {
+    throw new RangeError(`offset ${offset} is outside the ${source.length}-byte array`);
+  }
+  return ((b0 << 24) | (b1 << 16) | (b2 << 8) | b3) >>> 0;
 }

@@ -22,12 +22,15 @@ export function checkKeyPair(pair: unknown, field: string, provider: CryptoProvi
 /** Map with a size limit that evicts the least recently used entry. */
 export class LruMap<K, V> {
   readonly #max: number;
+  readonly #onEvict: ((key: K, value: V) => void) | undefined;
   readonly #map = new Map<K, V>();
   /** Key of the last entry in iteration order, for which get() skips the reinsert. */
   #newest: K | undefined;
 
-  constructor(max: number) {
+  /** `onEvict` is called for each entry that set() drops because of the size limit. */
+  constructor(max: number, onEvict?: (key: K, value: V) => void) {
     this.#max = max;
+    this.#onEvict = onEvict;
   }
 
   get size(): number {
@@ -50,9 +53,11 @@ export class LruMap<K, V> {
     this.#map.set(key, value);
     this.#newest = key;
     while (this.#map.size > this.#max) {
-      const oldest = this.#map.keys().next();
+      const oldest = this.#map.entries().next();
       if (oldest.done === true) break;
-      this.#map.delete(oldest.value);
+      const [oldestKey, oldestValue] = oldest.value;
+      this.#map.delete(oldestKey);
+      this.#onEvict?.(oldestKey, oldestValue);
     }
   }
 

@@ -116,6 +116,7 @@ export class EnvelopeOpener {
   readonly #replayWindow: number;
   readonly #sessions: LruMap<string, ReceiverSession>;
   readonly #store: ReplayStore;
+  readonly #saveEveryMessage: boolean;
   readonly #topicMap: TopicMap;
   readonly #maxEnvelopeBytes: number;
   readonly #stats: OpenerStats = { accepted: 0, duplicates: 0, replays: 0 };
@@ -142,7 +143,14 @@ export class EnvelopeOpener {
     // Construct one window now so that an invalid size fails here and not on the first message.
     new ReplayWindow(this.#replayWindow);
     const maxSessions = options.maxSessions ?? DEFAULT_MAX_RECEIVER_SESSIONS;
-    this.#sessions = new LruMap(checkInteger(maxSessions, 'maxSessions', 1, Number.MAX_SAFE_INTEGER));
+    const limit = checkInteger(maxSessions, 'maxSessions', 1, Number.MAX_SAFE_INTEGER);
+    // The default store lives and dies with this opener, so it needs a session's window only once
+    // the session leaves the cache: saving then, and not after every message, is equivalent and
+    // saves two copies of the window per message. A caller's store is saved on every message.
+    this.#saveEveryMessage = options.replayStore !== undefined;
+    this.#sessions = this.#saveEveryMessage
+      ? new LruMap(limit)
+      : new LruMap(limit, (key, session) => this.#store.save(key, session.window.snapshot()));
     this.#store = options.replayStore ?? new MemoryReplayStore();
     if (typeof this.#store.load !== 'function' || typeof this.#store.save !== 'function') {
       throw new TypeError('replayStore must have load(sessionKey) and save(sessionKey, snapshot) methods');
@@ -208,10 +216,10 @@ export class EnvelopeOpener {
       this.#stats.duplicates++;
       throw new DuplicateMessageError(header.seq, session.sessionId);
     }
-    // The seq is recorded and saved before the plaintext leaves this method, so that a crash
-    // after delivery cannot let a copy of this message through later.
+    // The seq is recorded, and saved to a caller's replay store, before the plaintext leaves this
+    // method, so that a crash after delivery cannot let a copy of this message through later.
     session.window.accept(header.seq);
-    this.#store.save(sessionKey, session.window.snapshot());
+    if (this.#saveEveryMessage) this.#store.save(sessionKey, session.window.snapshot());
     const padded = (header.flags & FLAG_PADDED) !== 0;
     const message = padded ? unpad(plaintext) : plaintext;
     this.#stats.accepted++;
