@@ -14,7 +14,7 @@ export interface BenchBroker {
 
 /**
  * Uses the Mosquitto at 127.0.0.1:1883 when it accepts connections. Otherwise, or with
- * `forceEmbedded`, starts Aedes on a free loopback port, and the note says so.
+ * `forceEmbedded`, starts Aedes on a free loopback port and explains that in `note`.
  */
 export async function openBroker(forceEmbedded = false): Promise<BenchBroker> {
   if (!forceEmbedded && (await reachable(realMosquittoUrl, 1000))) {

@@ -6,7 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { PayloadSource } from './payloads.js';
 import { percentile } from './stats.js';
 
-/** Where a link delivers what the subscriber receives. */
+/** Receiver of what a link's subscriber gets. */
 export interface FlowSink {
   /** Called with each received (and, in encrypted modes, decrypted) payload. */
   receive(payload: Uint8Array): void;

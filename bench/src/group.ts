@@ -19,7 +19,7 @@ import type { LinkContext, LinkFactory } from './links.js';
 export interface GroupMode {
   /** Link factory, or undefined when group mode cannot be measured in this build. */
   factory: LinkFactory | undefined;
-  /** What the group rows measure, or why they are not measured. */
+  /** Description of the group rows, or the reason they are not measured. */
   note: string;
 }
 

@@ -94,8 +94,9 @@ export function makePeerKeys(provider: CryptoProvider): PeerKeys {
 }
 
 /**
- * The envelope layer alone on plain MQTT.js clients: EnvelopeSealer before publish and
- * EnvelopeOpener in the message handler. It shows the envelope cost without the client wrapper.
+ * Returns a link of the envelope layer alone on plain MQTT.js clients: EnvelopeSealer before
+ * publish and EnvelopeOpener in the message handler, which shows the envelope cost without the
+ * client wrapper.
  */
 export function envelopeLink(provider: CryptoProvider): LinkFactory {
   return async ({ brokerUrl, topic, qos, sink }) => {

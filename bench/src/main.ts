@@ -94,8 +94,8 @@ async function main(): Promise<number> {
   const rate: RateOptions = quick
     ? { sampleMs: 20, samples: 1, warmupMs: 10 }
     : { sampleMs: 100, samples: 5, warmupMs: 100 };
-  const here = dirname(fileURLToPath(import.meta.url));
-  const out = resolve(values.out ?? resolve(here, '..', 'results', quick ? 'quick.tmp.json' : 'latest.json'));
+  const distDir = dirname(fileURLToPath(import.meta.url));
+  const out = resolve(values.out ?? resolve(distDir, '..', 'results', quick ? 'quick.tmp.json' : 'latest.json'));
 
   const loadAtStart = currentLoad();
   if (loadAtStart > cpus().length / 2) {
@@ -174,7 +174,7 @@ async function main(): Promise<number> {
     memory,
     browser: {
       status: 'not yet measured',
-      note: 'no browser bundle of the client was measured by this suite',
+      note: 'the suite has no browser runner yet, and Chromium is needed to measure one',
     },
   };
   await mkdir(dirname(out), { recursive: true });

@@ -7,8 +7,11 @@ import { readFileSync } from 'node:fs';
 import type { BenchResults } from './main.js';
 import { formatFixed, formatRate } from './stats.js';
 
+const NUMERIC = /^(>= )?[-\d.,]+(k|M|x)?( \/ [\d.]+(k|M)?)?( met| missed)?$|^n\/a$|^-$/;
+
 function table(header: string[], rows: string[][]): string {
-  const align = header.map((_, column) => (column < 2 ? '---' : '---:'));
+  // Columns whose cells are all numbers align right, text columns left.
+  const align = header.map((_, column) => (rows.every((row) => NUMERIC.test(row[column] ?? '')) ? '---:' : '---'));
   return [header, align, ...rows].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
 }
 

@@ -7,7 +7,7 @@ export interface OverheadRow {
   payload_bytes: number;
   envelope_bytes: number | null;
   overhead_bytes: number | null;
-  /** What the bytes carry, or why the row has no numbers. */
+  /** Description of the overhead bytes. */
   note: string;
 }
 

@@ -1,7 +1,7 @@
 /**
- * Summarizes a V8 CPU profile (node --cpu-prof) by owner: each sample goes to the innermost
- * frame that belongs to a known package, so time in a helper of MQTT.js counts as MQTT.js and
- * time in sodium-native called by the envelope counts as sodium-native.
+ * Summarizes a V8 CPU profile (node --cpu-prof) by owner. Each sample goes to the innermost frame
+ * that belongs to a known package. So time in a helper of MQTT.js counts as MQTT.js, and time in
+ * sodium-native called by the envelope counts as sodium-native.
  *
  *   node bench/dist/profile-summary.js PROFILE.cpuprofile [MESSAGES]
  *

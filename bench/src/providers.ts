@@ -120,7 +120,7 @@ export interface LoadedProviders {
   missing: MissingProvider[];
   /** The provider that fastestProvider() picks, or the fastest one measured here when that export is missing. */
   fastest: CryptoProvider;
-  /** How `fastest` was chosen. */
+  /** Source of the `fastest` choice, for the report. */
   fastestSource: string;
 }
 

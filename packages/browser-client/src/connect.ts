@@ -2,7 +2,13 @@
 import mqtt from 'mqtt';
 import { openE2eeClient, type E2eeClient } from '@mqtt-e2ee/node-client/core';
 import { RandomSourceError, WebSocketClosedError } from './errors.js';
-import { checkBrokerUrl, resolveBrowserOptions, type BrowserConnectOptions } from './options.js';
+import { resolveBrowserKeyExchange, type ResolvedBrowserKeyExchange } from './key-exchange.js';
+import {
+  checkBrokerUrl,
+  checkKeyExchangeCombination,
+  resolveBrowserOptions,
+  type BrowserConnectOptions,
+} from './options.js';
 import { IndexedDbReplayStore } from './replay-store.js';
 import { webSocketFactory } from './transport.js';
 
@@ -19,7 +25,15 @@ export async function connectE2ee(
 ): Promise<E2eeClient> {
   checkRandomSource();
   const shownUrl = checkBrokerUrl(brokerUrl);
-  const resolved = resolveBrowserOptions(opts);
+  const kx = await prepareKeyExchange(opts);
+  let resolved;
+  try {
+    resolved = resolveBrowserOptions(kx === undefined ? opts : { ...opts, identity: kx.identity });
+  } catch (error) {
+    await kx?.store?.close();
+    throw error;
+  }
+  if (kx !== undefined) resolved.settings.identity = kx.identity;
   // The client exists only once MQTT.js returns, but closes happen later, so a holder is enough.
   let client: E2eeClient | undefined;
   const onAbnormalClose = (code: number, reason: string): void => {
@@ -39,21 +53,33 @@ export async function connectE2ee(
     replayStore?.close().catch((error: unknown) => {
       resolved.debug(`closing the replay state database failed: ${String(error)}`);
     });
+    kx?.store?.close().catch((error: unknown) => {
+      resolved.debug(`closing the key exchange database failed: ${String(error)}`);
+    });
   };
   try {
     client = await openE2eeClient(
       resolved.settings,
       () => mqtt.connect(brokerUrl, { ...resolved.mqtt, createWebsocket }),
       shownUrl,
-      { log: resolved.debug },
+      { log: resolved.debug, ...(kx !== undefined ? { keyExchange: kx.create } : {}) },
     );
   } catch (error) {
     closeStore();
     throw error;
   }
   // MQTT.js emits 'end' once end() completed, after which no message is opened.
-  if (replayStore !== undefined) client.mqtt.once('end', closeStore);
+  if (replayStore !== undefined || kx?.store !== undefined) client.mqtt.once('end', closeStore);
   return client;
+}
+
+/** Checks and resolves opts.keyExchange, opening its database; undefined without the option. */
+async function prepareKeyExchange(opts: BrowserConnectOptions): Promise<ResolvedBrowserKeyExchange | undefined> {
+  const record = opts as unknown as Record<string, unknown>;
+  if (typeof opts !== 'object' || opts === null || record['keyExchange'] === undefined) return undefined;
+  checkKeyExchangeCombination(record);
+  const provider = record['provider'] as Parameters<typeof resolveBrowserKeyExchange>[2];
+  return resolveBrowserKeyExchange(record['keyExchange'], record['identity'], provider);
 }
 
 /**

@@ -19,6 +19,13 @@ export {
   type IndexedDbReplayStoreOptions,
 } from './replay-store.js';
 export {
+  IndexedDbKeyExchangeStore,
+  defaultKeyExchangeDatabase,
+  loadOrCreateDeviceIdentity,
+  type KeyExchangeStoreOptions,
+} from './kx-store.js';
+export type { BrowserKeyExchangeOptions } from './key-exchange.js';
+export {
   KeyStoreError,
   RandomSourceError,
   UnsupportedOptionError,
@@ -29,6 +36,7 @@ export { NormalizedWebSocket, frameBytes, type WebSocketConstructor } from './tr
 export {
   ConnectError,
   E2eeClient,
+  E2eeGroup,
   InvalidOptionError,
   MessageHandlingError,
   MessageTooLargeError,
@@ -61,6 +69,12 @@ export {
 export {
   decodePublicKey,
   encodePublicKey,
+  encodeSigningPublicKey,
+  generateDeviceIdentity,
+  hasSigningKey,
   PeerDirectory,
   publicKeyText,
+  type DeviceIdentity,
+  type Endorsement,
+  type TrustPolicy,
 } from '@mqtt-e2ee/key-exchange';

@@ -17,6 +17,7 @@ import {
 } from '@mqtt-e2ee/node-client/core';
 import type { IClientOptions } from 'mqtt';
 import { UnsupportedOptionError } from './errors.js';
+import type { BrowserKeyExchangeOptions } from './key-exchange.js';
 import type { WebSocketConstructor } from './transport.js';
 
 /** MQTT.js options that the browser client passes through. */
@@ -27,8 +28,11 @@ export type BrowserMqttOptions = Omit<
 
 /** Options of connectE2ee in the browser. */
 export interface BrowserConnectOptions extends CoreOptions {
-  /** The local key pair, for example from BrowserKeyStore, or secret key text ('mqe2e-sk1-…'). */
-  identity: KeyPair | string;
+  /**
+   * The local key pair, for example from BrowserKeyStore, or secret key text ('mqe2e-sk1-…').
+   * With `keyExchange` it may be omitted (kept in the state database) or must have a signing key.
+   */
+  identity?: KeyPair | string;
   /** MQTT.js client options, such as clientId, username, password, protocolVersion, keepalive. */
   mqtt?: BrowserMqttOptions;
   /** WebSocket constructor to use instead of the global WebSocket, for example a test double. */
@@ -42,6 +46,11 @@ export interface BrowserConnectOptions extends CoreOptions {
    * client closes it when the connection ends. Replaces `replayStore`. Default: state in memory.
    */
   replayStateDatabase?: string;
+  /**
+   * Key exchange: discovery of peers by client id, trust policies, rotation and groups, with the
+   * identity and state in IndexedDB. Replaces `peers`, `replayStore` and `replayStateDatabase`.
+   */
+  keyExchange?: BrowserKeyExchangeOptions;
 }
 
 export interface ResolvedBrowserOptions {
@@ -80,7 +89,23 @@ const NODE_ONLY_MQTT_OPTIONS = [
   'unixSocket',
 ] as const;
 
-const OPTION_KEYS = [...CORE_OPTION_KEYS, 'mqtt', 'webSocket', 'debug', 'replayStateDatabase'] as const;
+const OPTION_KEYS = [...CORE_OPTION_KEYS, 'mqtt', 'webSocket', 'debug', 'replayStateDatabase', 'keyExchange'] as const;
+/** Options that key exchange replaces: senders come from verified announcements, replay state from its store. */
+const NOT_WITH_KEY_EXCHANGE = ['peers', 'replayStore', 'replayStateDatabase', 'topicMap'] as const;
+
+/** Rejects the options that key exchange replaces, naming the first one set. */
+export function checkKeyExchangeCombination(opts: Record<string, unknown>): void {
+  for (const option of NOT_WITH_KEY_EXCHANGE) {
+    if (opts[option] === undefined) continue;
+    throw new OptionRangeError(
+      `opts.${option}`,
+      option === 'peers'
+        ? 'absent when opts.keyExchange is set, because senders then come from verified key announcements'
+        : 'absent when opts.keyExchange is set, because key exchange keeps its own replay windows and topics',
+      opts[option],
+    );
+  }
+}
 const BROKER_PROTOCOLS = ['ws', 'wss'];
 
 export function resolveBrowserOptions(opts: unknown): ResolvedBrowserOptions {

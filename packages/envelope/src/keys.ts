@@ -39,7 +39,9 @@ export function keyIdHex(publicKey: Uint8Array): string {
 }
 
 /** The field prime of Curve25519, p = 2^255 - 19 (RFC 7748 section 4.1), as 32 little-endian bytes. */
-const CURVE25519_P_LE = Uint8Array.from({ length: X25519_KEY_LENGTH }, (_, i) => (i === 0 ? 0xed : i === 31 ? 0x7f : 0xff));
+const CURVE25519_P_LE = new Uint8Array(X25519_KEY_LENGTH).fill(0xff);
+CURVE25519_P_LE[0] = 0xed;
+CURVE25519_P_LE[X25519_KEY_LENGTH - 1] = 0x7f;
 
 /**
  * Returns true when `encoded` is the canonical encoding of an X25519 u-coordinate: 32 bytes that

@@ -142,10 +142,11 @@ export class EnvelopeOpener {
     this.#replayWindow = options.replayWindow ?? DEFAULT_REPLAY_WINDOW;
     // Construct one window now so that an invalid size fails here and not on the first message.
     new ReplayWindow(this.#replayWindow);
+
     const maxSessions = options.maxSessions ?? DEFAULT_MAX_RECEIVER_SESSIONS;
     const limit = checkInteger(maxSessions, 'maxSessions', 1, Number.MAX_SAFE_INTEGER);
     // The default store lives and dies with this opener, so it needs a session's window only once
-    // the session leaves the cache: saving then, and not after every message, is equivalent and
+    // the session leaves the cache. Saving then, and not after every message, is equivalent and
     // saves two copies of the window per message. A caller's store is saved on every message.
     this.#saveEveryMessage = options.replayStore !== undefined;
     this.#sessions = this.#saveEveryMessage
@@ -155,6 +156,7 @@ export class EnvelopeOpener {
     if (typeof this.#store.load !== 'function' || typeof this.#store.save !== 'function') {
       throw new TypeError('replayStore must have load(sessionKey) and save(sessionKey, snapshot) methods');
     }
+
     this.#topicMap = compileTopicMap(options.topicMap ?? [], 'topicMap');
     const maxBytes = options.maxEnvelopeBytes ?? MAX_ENVELOPE_BYTES;
     this.#maxEnvelopeBytes = checkInteger(maxBytes, 'maxEnvelopeBytes', MIN_ENVELOPE_LENGTH, MAX_ENVELOPE_BYTES);

@@ -23,6 +23,8 @@ async function summarize(message) {
     retain: message.retain,
     qos: message.qos,
     seq: String(message.seq),
+    senderClientId: message.sender.clientId,
+    group: message.group,
   };
 }
 
@@ -166,9 +168,13 @@ window.harness = {
   async connect(name, url, options = {}) {
     const { connectE2ee } = window.e2ee;
     const entry = { messages: [], errors: [], deletes: [], duplicates: [], events: [], client: undefined };
+    // With key exchange the identity comes from its state database and peers from discovery.
+    const keys =
+      options.keyExchange !== undefined
+        ? { keyExchange: options.keyExchange }
+        : { identity: await resolveIdentity(options.identity), peers: options.peers ?? [] };
     const client = await connectE2ee(url, {
-      identity: await resolveIdentity(options.identity),
-      peers: options.peers ?? [],
+      ...keys,
       mqtt: { reconnectPeriod: 200, connectTimeout: 5000, ...options.mqtt },
       ...(options.oddFrames ? { webSocket: OddFramesWebSocket } : {}),
       ...(options.maxMessageBytes ? { maxMessageBytes: options.maxMessageBytes } : {}),
@@ -191,6 +197,36 @@ window.harness = {
     );
     clients.set(name, entry);
     return client.publicKeyText;
+  },
+
+  /** Returns the public keys of the device identity in a key exchange database, as hex. */
+  async deviceKeys(databaseName) {
+    const identity = await window.e2ee.loadOrCreateDeviceIdentity(databaseName);
+    return { encryptionKey: hex(identity.publicKey), signingKey: hex(identity.signing.publicKey) };
+  },
+
+  /** Returns the client ids of the peers in the saved key exchange state. */
+  async storedKxPeers(databaseName) {
+    const store = await window.e2ee.IndexedDbKeyExchangeStore.open({ databaseName });
+    try {
+      const state = await store.readState();
+      return Object.keys(state?.directory?.peers ?? {});
+    } finally {
+      await store.close();
+    }
+  },
+
+  /** Publishes text once to the group `groupId`, creating it with `members` on first use. */
+  async groupPublish(name, groupId, topics, members, topic, text) {
+    const group = record(name).client.group({ groupId, topics, members });
+    await group.publish(topic, new TextEncoder().encode(text), { qos: 1 });
+    return group.members();
+  },
+
+  async groupRemove(name, groupId, member) {
+    const group = record(name).client.group({ groupId, topics: [], members: [] });
+    await group.removeMember(member);
+    return group.members();
   },
 
   async subscribe(name, filter, qos = 1) {

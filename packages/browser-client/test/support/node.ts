@@ -29,6 +29,11 @@ export class NodePeer {
     client.on('decrypt-error', (error) => this.errors.push(error.code));
   }
 
+  /** Records the messages of a client connected elsewhere, for example with key exchange. */
+  static wrap(client: E2eeClient): NodePeer {
+    return new NodePeer(client);
+  }
+
   static async connect(
     url: string,
     identity: KeyPair,

@@ -28,7 +28,7 @@ export interface KeyCodec {
 
 const PUBLIC_KEY_EXPECTED = "a public key text ('mqe2e-pk1-…') or 32 raw bytes";
 
-/** Distinct keys each cache of the shared codec holds before it starts over. */
+/** Maximum number of entries in each cache of the shared codec. A full cache is cleared. */
 const KEY_CACHE_LIMIT = 1024;
 
 /**
@@ -41,8 +41,7 @@ function cachingKeyCodec(): KeyCodec {
   const encoded = new Map<string, string>();
   return {
     decodePublicKeyInput(input: unknown, option: string): Uint8Array {
-      const cacheKey =
-        typeof input === 'string' ? input : input instanceof Uint8Array && input.length === 32 ? `raw:${toHex(input)}` : undefined;
+      const cacheKey = inputCacheKey(input);
       const hit = cacheKey === undefined ? undefined : decoded.get(cacheKey);
       if (hit !== undefined) return hit.slice();
       const publicKey = decodePublicKeyInput(input, option);
@@ -59,6 +58,13 @@ function cachingKeyCodec(): KeyCodec {
     },
     keyIdHex,
   };
+}
+
+/** Returns the cache key of a public key input, or undefined for input that cannot be a key. */
+function inputCacheKey(input: unknown): string | undefined {
+  if (typeof input === 'string') return input;
+  if (input instanceof Uint8Array && input.length === 32) return `raw:${toHex(input)}`;
+  return undefined;
 }
 
 function remember<V>(cache: Map<string, V>, key: string, value: V): void {

@@ -1,0 +1,185 @@
+/**
+ * The keyExchange option of connectE2ee in the browser (spec/key-exchange-v1.md): the same
+ * discovery, trust, rotation and groups as on Node.js, with identity and state in IndexedDB.
+ */
+import type { CryptoProvider, KeyPair } from '@mqtt-e2ee/envelope';
+import {
+  createKeyExchange,
+  hasSigningKey,
+  parseEndorsement,
+  TRUST_POLICIES,
+  type DeviceIdentity,
+  type Endorsement,
+  type KeyExchange,
+  type KeyExchangeStateParts,
+  type RetainUnavailableMode,
+  type TrustPolicy,
+} from '@mqtt-e2ee/key-exchange';
+import {
+  checkKnownKeys,
+  InvalidOptionError,
+  isPlainObject,
+  mqttTransport,
+  OptionRangeError,
+} from '@mqtt-e2ee/node-client/core';
+import type { IPublishPacket, MqttClient } from 'mqtt';
+import { defaultKeyExchangeDatabase, IndexedDbKeyExchangeStore } from './kx-store.js';
+
+/** Options of key exchange in the browser: discovery of peers by client id, trust, rotation and groups. */
+export interface BrowserKeyExchangeOptions {
+  /** Client id announced for this client: 1 to 64 characters from A-Z, a-z, 0-9, '.', '_' and '-'. */
+  clientId: string;
+  /** Trust policy: 'pin', 'tofu', 'anchor' or 'insecure' (tests only). */
+  policy: TrustPolicy;
+  /** Topic prefix of the key exchange records. Default 'e2ee/v1'. */
+  prefix?: string;
+  /** Pinned signing keys per client id: 64-hex fingerprints or "mqe2e-sp1-…" texts. */
+  pins?: Record<string, string | readonly string[]>;
+  /** Trust anchors: "mqe2e-ap1-…" texts or raw keys. */
+  anchors?: readonly (string | Uint8Array)[];
+  /** Endorsements of the own key: objects, or the JSON text that `mqtt-e2ee endorse` writes. */
+  endorsements?: readonly (Endorsement | string)[];
+  /**
+   * IndexedDB database of the identity and state, or false to keep state in memory only.
+   * Default 'mqtt-e2ee-kx-CLIENT_ID'.
+   */
+  stateDatabase?: string | false;
+  /** Grace period in milliseconds after a rotation. Default 10 minutes. */
+  graceMs?: number;
+  /** Validity of the own announcements in milliseconds. Default 7 days. */
+  validityMs?: number;
+  /** How long publish waits for a recipient's announcement, in milliseconds. Default 5000. */
+  discoveryTimeoutMs?: number;
+  /** Behaviour on brokers without retained messages: 'fail' (default) or 'request'. */
+  retainUnavailable?: RetainUnavailableMode;
+}
+
+const KEYS = [
+  'clientId',
+  'policy',
+  'prefix',
+  'pins',
+  'anchors',
+  'endorsements',
+  'stateDatabase',
+  'graceMs',
+  'validityMs',
+  'discoveryTimeoutMs',
+  'retainUnavailable',
+] as const;
+
+/** Key exchange ready to attach, with the database it saves to. */
+export interface ResolvedBrowserKeyExchange {
+  identity: DeviceIdentity;
+  store: IndexedDbKeyExchangeStore | undefined;
+  create(mqtt: MqttClient): KeyExchange<IPublishPacket>;
+}
+
+/**
+ * Resolves the keyExchange option. Without `identity`, the device identity (X25519 and Ed25519)
+ * is read from the state database, or created there on first use. A given identity must have a
+ * signing key (generateDeviceIdentity()).
+ */
+export async function resolveBrowserKeyExchange(
+  value: unknown,
+  identityOption: unknown,
+  provider: CryptoProvider | undefined,
+): Promise<ResolvedBrowserKeyExchange> {
+  const options = checkOptions(value);
+  if (identityOption !== undefined && !hasSigningKey(identityOption as KeyPair)) {
+    throw new OptionRangeError(
+      'opts.identity',
+      'absent (identity kept in the state database) or an identity with a signing key from generateDeviceIdentity() when opts.keyExchange is set',
+      identityOption,
+    );
+  }
+  const endorsements = (options.endorsements ?? []).map((e, index) => readEndorsement(e, index));
+  const databaseName = options.stateDatabase ?? defaultKeyExchangeDatabase(options.clientId);
+  if (databaseName === false) {
+    if (identityOption === undefined) {
+      throw new OptionRangeError('opts.identity', 'an identity from generateDeviceIdentity() when opts.keyExchange.stateDatabase is false', identityOption);
+    }
+    return { identity: identityOption as DeviceIdentity, store: undefined, create: factory(options, identityOption as DeviceIdentity, endorsements, provider, undefined, undefined, false) };
+  }
+  const store = await IndexedDbKeyExchangeStore.open({ databaseName });
+  try {
+    const ownIdentity = identityOption === undefined;
+    const identity = ownIdentity ? await store.loadOrCreateIdentity(provider) : (identityOption as DeviceIdentity);
+    const state = await store.readState();
+    return { identity, store, create: factory(options, identity, endorsements, provider, state, store, ownIdentity) };
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+}
+
+function factory(
+  options: BrowserKeyExchangeOptions,
+  identity: DeviceIdentity,
+  endorsements: Endorsement[],
+  provider: CryptoProvider | undefined,
+  state: KeyExchangeStateParts | undefined,
+  store: IndexedDbKeyExchangeStore | undefined,
+  ownIdentity: boolean,
+): (mqtt: MqttClient) => KeyExchange<IPublishPacket> {
+  return (mqtt) => {
+    const kx = createKeyExchange<IPublishPacket>({
+      ...pick(options),
+      transport: mqttTransport(mqtt, (bytes) => bytes as Parameters<MqttClient['publishAsync']>[1]),
+      clientId: options.clientId,
+      identity,
+      policy: options.policy,
+      anchors: options.anchors ?? [],
+      endorsements,
+      ...(state !== undefined ? { state } : {}),
+      ...(provider !== undefined ? { provider } : {}),
+      persistRotation: async (next) => {
+        // The state (with the retired key) is saved before the new identity, so the retired key
+        // stays usable whatever the identity record contains.
+        await store?.save();
+        if (ownIdentity) await store?.saveIdentity(next);
+      },
+    });
+    if (store !== undefined) {
+      store.track(() => ({ v: 1, ...kx.exportState() }));
+      // NOTE: a failed background save is not reported. The next change or the flush saves again.
+      kx.events.on('state', () => void store.save().catch(() => undefined));
+      kx.onFlush(() => store.save());
+    }
+    return kx;
+  };
+}
+
+function checkOptions(value: unknown): BrowserKeyExchangeOptions {
+  if (!isPlainObject(value)) throw new InvalidOptionError('opts.keyExchange', 'an object with clientId and policy', value);
+  checkKnownKeys(value, KEYS, 'opts.keyExchange');
+  const options = value as unknown as BrowserKeyExchangeOptions;
+  if (!TRUST_POLICIES.includes(options.policy)) {
+    throw new OptionRangeError('opts.keyExchange.policy', `one of ${TRUST_POLICIES.join(', ')}`, options.policy);
+  }
+  const database = options.stateDatabase;
+  if (database !== undefined && database !== false && (typeof database !== 'string' || database.length === 0)) {
+    throw new InvalidOptionError('opts.keyExchange.stateDatabase', 'a non-empty database name or false', database);
+  }
+  return options;
+}
+
+function pick(options: BrowserKeyExchangeOptions) {
+  return {
+    ...(options.prefix !== undefined ? { prefix: options.prefix } : {}),
+    ...(options.pins !== undefined ? { pins: options.pins } : {}),
+    ...(options.graceMs !== undefined ? { graceMs: options.graceMs } : {}),
+    ...(options.validityMs !== undefined ? { validityMs: options.validityMs } : {}),
+    ...(options.discoveryTimeoutMs !== undefined ? { discoveryTimeoutMs: options.discoveryTimeoutMs } : {}),
+    ...(options.retainUnavailable !== undefined ? { retainUnavailable: options.retainUnavailable } : {}),
+  };
+}
+
+function readEndorsement(value: Endorsement | string, index: number): Endorsement {
+  if (typeof value !== 'string') return value;
+  try {
+    return parseEndorsement(new TextEncoder().encode(value));
+  } catch (error) {
+    throw new OptionRangeError(`opts.keyExchange.endorsements[${index}]`, 'endorsement JSON from `mqtt-e2ee endorse`', value.slice(0, 40), { cause: error });
+  }
+}
