@@ -82,6 +82,23 @@ describe.each(providers)('replay state with $name', (provider) => {
     expect(store.size).toBe(2);
   });
 
+  it('default store survives cache eviction', () => {
+    const alice = generateKeyPair(provider);
+    const carol = generateKeyPair(provider);
+    const bob = generateKeyPair(provider);
+    const opener = new EnvelopeOpener({ identities: [bob], resolveSender: () => [alice.publicKey, carol.publicKey], provider, maxSessions: 1 });
+    const fromAlice = new EnvelopeSealer({ identity: alice, provider });
+    const sent = Array.from({ length: 3 }, (_, i) => fromAlice.seal('r/t', utf8(`m${i}`), bob.publicKey));
+    opener.open('r/t', sent[0]!);
+    opener.open('r/t', sent[1]!);
+    // Carol's session pushes Alice's out of the one-entry cache, so Alice's window must come back
+    // from the opener's own store.
+    opener.open('r/t', new EnvelopeSealer({ identity: carol, provider }).seal('r/t', utf8('c'), bob.publicKey));
+    expect(errorCode(() => opener.open('r/t', sent[1]!))).toBe('ERR_DUPLICATE');
+    expect(errorCode(() => opener.open('r/t', sent[0]!))).toBe('ERR_DUPLICATE');
+    expect(errorCode(() => opener.open('r/t', sent[2]!))).toBe('accepted');
+  });
+
   it('restores state from file store', () => {
     const path = newStorePath();
     const first = parties(provider, new JsonFileReplayStore({ path }));
