@@ -76,7 +76,7 @@ export {
   type PayloadKind,
   type EnvelopeHeader,
 } from './wire.js';
-export { canonicalTopic, compileTopicMap, type TopicMapping, type TopicMap } from './topic.js';
+export { canonicalTopic, compileTopicMap, encodeTopicName, type TopicMapping, type TopicMap } from './topic.js';
 export {
   DEFAULT_PADDING_BUCKETS,
   PADDING_MARKER,

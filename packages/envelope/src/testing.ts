@@ -55,21 +55,31 @@ export interface TestSealOutput {
   sealedPlaintext: Uint8Array;
 }
 
+/** Largest sequence number of the 8-byte header field. */
+const MAX_SEQ = (1n << 64n) - 1n;
+
 /**
  * Seals one envelope with a caller-chosen ephemeral key and sequence number through the same
  * code path as EnvelopeSealer. FOR TESTS ONLY, see the entry comment.
  */
 export function sealForTesting(input: TestSealInput): TestSealOutput {
   const provider = input.provider ?? nobleProvider;
+  // The checks follow the order of spec/envelope-v1.md section 9.1, so that an input with several
+  // faults reports the same first error in every implementation. The low-order check of the
+  // recipient key runs last, inside AuthEncap.
   const sender = checkKeyPair(input.sender, 'sender', provider);
-  checkPublicKey(input.recipientPublicKey, 'recipientPublicKey');
-  checkBytes(input.ikmE, 'ikmE');
-  checkBytes(input.plaintext, 'plaintext');
-  const topicBytes = encodeTopicName(input.topic, 'topic');
   const extraFlags = checkInteger(input.extraFlags ?? 0, 'extraFlags', 0, 0xff);
   const buckets = resolvePadding(input.padding, 'padding');
   const maxEnvelopeBytes = checkInteger(input.maxEnvelopeBytes ?? MAX_ENVELOPE_BYTES, 'maxEnvelopeBytes', 76, MAX_ENVELOPE_BYTES);
+  const topicBytes = encodeTopicName(input.topic, 'topic');
+  checkBytes(input.plaintext, 'plaintext');
+  checkPublicKey(input.recipientPublicKey, 'recipientPublicKey');
   checkSealSize(input.plaintext.length, { buckets, maxEnvelopeBytes });
+  if (typeof input.seq !== 'bigint' || input.seq < 0n || input.seq > MAX_SEQ) {
+    throw new RangeError(`seq must be a bigint from 0 to 2^64 - 1, got ${String(input.seq)}`);
+  }
+  checkBytes(input.ikmE, 'ikmE');
+  if (input.ikmE.length < 32) throw new RangeError(`ikmE must be at least 32 bytes long, got ${input.ikmE.length} bytes`);
 
   const options = { provider, ikmE: input.ikmE };
   const { sharedSecret } = authEncap(provider, input.recipientPublicKey, sender.secretKey, options);

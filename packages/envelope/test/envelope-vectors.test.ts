@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import {
   canonicalTopic,
   classifyPayload,
+  compileTopicMap,
+  encodeTopicName,
   E2eeError,
   EnvelopeOpener,
   keyIdHex,
@@ -46,7 +48,7 @@ function seal(input: Json, provider: CryptoProvider): Json {
     recipientPublicKey: hex(input.recipientPublicKey),
     ikmE: hex(input.ikmE),
     seq: BigInt(input.seq),
-    topic: canonicalTopic(input.topic, (input.topicMap ?? []) as TopicMapping[]),
+    topic: boundTopic(input.topic, input.topicMap ?? []),
     plaintext: hex(input.plaintext),
     padding: (input.padding ?? 'none') as PaddingOption,
     extraFlags: input.extraFlags ?? 0,
@@ -111,6 +113,15 @@ function sequence(input: Json, provider: CryptoProvider): Json {
   return { results };
 }
 
+/** Validates map, topic and result as spec/envelope-v1.md section 7.1 requires, and returns the bound topic. */
+function boundTopic(topic: string, topicMap: readonly TopicMapping[]): string {
+  const map = compileTopicMap(topicMap);
+  encodeTopicName(topic, 'topic');
+  const bound = canonicalTopic(topic, map);
+  encodeTopicName(bound, 'topic after topicMap');
+  return bound;
+}
+
 function run(c: Case, provider: CryptoProvider): Json {
   return outcome(() => {
     switch (c.op) {
@@ -125,7 +136,7 @@ function run(c: Case, provider: CryptoProvider): Json {
       case 'classify':
         return { kind: classifyPayload(hex(c.input.payload)) };
       case 'canonical-topic':
-        return { topic: canonicalTopic(c.input.topic, c.input.topicMap) };
+        return { topic: boundTopic(c.input.topic, c.input.topicMap) };
       default:
         throw new Error(`unknown op ${c.op} in ${c.id}`);
     }

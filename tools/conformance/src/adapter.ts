@@ -23,7 +23,7 @@ import {
   type HpkeContext,
 } from '@mqtt-e2ee/envelope';
 import { nodeProvider } from '@mqtt-e2ee/envelope/node';
-import { errorCode, fromHex, runCase, toHex, type VectorOp } from '@mqtt-e2ee/vectors';
+import { errorCode, fromHex, parseSeq, runCase, toHex, type VectorOp } from '@mqtt-e2ee/vectors';
 import { liveReceive, liveSeal, type LiveReceiveInput, type LiveSealInput } from './live-adapter.js';
 
 const VECTOR_OPS: readonly VectorOp[] = ['key-id', 'seal', 'open', 'sequence', 'classify', 'canonical-topic'];
@@ -98,8 +98,8 @@ function runHpke(input: HpkeInput, provider: CryptoProvider): Json {
     key: toHex(secrets.key),
     baseNonce: toHex(secrets.baseNonce),
     exporterSecret: toHex(secrets.exporterSecret),
-    ciphertexts: input.encryptions.map((e) => toHex(sender.seal(fromHex(e.aad), fromHex(e.plaintext), BigInt(e.seq)))),
-    plaintexts: input.encryptions.map((e) => toHex(receiver.open(fromHex(e.aad), fromHex(e.ciphertext), BigInt(e.seq)))),
+    ciphertexts: input.encryptions.map((e) => toHex(sender.seal(fromHex(e.aad), fromHex(e.plaintext), parseSeq(e.seq)))),
+    plaintexts: input.encryptions.map((e) => toHex(receiver.open(fromHex(e.aad), fromHex(e.ciphertext), parseSeq(e.seq)))),
     exportedValues: input.exports.map((e) => toHex(sender.export(fromHex(e.exporterContext), e.length))),
   });
   return out;

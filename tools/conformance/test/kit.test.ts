@@ -111,8 +111,8 @@ describe('conformance command line', () => {
   it('ends with the totals line', async () => {
     const { stdout } = await promisify(execFile)(process.execPath, [kit, '--only', 'envelope/key-id/', '--', process.execPath, adapter, '--provider', 'sodium']);
     const lines = stdout.trim().split('\n');
-    expect(lines.at(-1)).toBe('7 passed, 0 failed');
-    expect(lines.at(-2)).toBe('implementation: @mqtt-e2ee/envelope (sodium), 7 cases');
+    expect(lines.at(-1)).toBe('9 passed, 0 failed');
+    expect(lines.at(-2)).toBe('implementation: @mqtt-e2ee/envelope (sodium), 9 cases');
   });
 
   it('rejects bad arguments', () => {

@@ -7,7 +7,7 @@ import { sealCases } from './seal-cases.js';
 import { sequenceCases } from './sequence-cases.js';
 
 export type * from './format.js';
-export { runCase, runSeal, runOpen, runSequence, errorCode } from './run.js';
+export { runCase, runSeal, runOpen, runSequence, errorCode, parseSeq } from './run.js';
 export { fromHex, toHex } from './hex.js';
 
 /** Builds the vector file. It is deterministic: every key and ephemeral input comes from a fixed seed. */

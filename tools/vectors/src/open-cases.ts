@@ -163,6 +163,25 @@ function partyCases(): VectorCase[] {
       topic: baseTopic,
       envelope: base,
     }),
+    openCase('sender-key-non-canonical-other-id', "A non-canonical trusted key next to Alice's fails the lookup, although its key id differs.", {
+      ...BOB,
+      senderPublicKeys: [pk('alice'), 'ff'.repeat(32)],
+      topic: baseTopic,
+      envelope: base,
+    }),
+    openCase('sender-key-wrong-length', "A 33-byte trusted key next to Alice's is an invalid argument, checked before canonicality.", {
+      ...BOB,
+      senderPublicKeys: [pk('alice'), 'ff'.repeat(33)],
+      topic: baseTopic,
+      envelope: base,
+    }),
+    openCase('sender-keys-after-recipient', 'No identity matches, so the invalid trusted key is never examined.', {
+      ...BOB,
+      recipientSecretKeys: [sk('carol')],
+      senderPublicKeys: ['ff'.repeat(32)],
+      topic: baseTopic,
+      envelope: base,
+    }),
     openCase('sender-key-low-order', 'A trusted key of low order (u=0) whose key id the header claims.', {
       ...BOB,
       senderPublicKeys: [zeroKey],

@@ -5,6 +5,8 @@
 import {
   canonicalTopic,
   classifyPayload,
+  compileTopicMap,
+  encodeTopicName,
   E2eeError,
   EnvelopeOpener,
   keyIdHex,
@@ -51,7 +53,9 @@ function attempt<T>(run: () => T): T | ErrorOutput {
   }
 }
 
-function parseSeq(text: string): bigint {
+/** Parses a protocol seq string, 0|[1-9][0-9]*, raising RangeError (ERR_INVALID_ARGUMENT) for any other string. */
+export function parseSeq(text: unknown): bigint {
+  if (typeof text !== 'string') throw new TypeError(`seq must be a decimal string, got ${typeof text}`);
   if (!/^(0|[1-9][0-9]*)$/.test(text)) throw new RangeError(`seq must be a decimal string, got "${text}"`);
   return BigInt(text);
 }
@@ -68,7 +72,7 @@ export function runSeal(input: SealInput, provider: CryptoProvider = nobleProvid
       recipientPublicKey: fromHex(input.recipientPublicKey),
       ikmE: fromHex(input.ikmE),
       seq: parseSeq(input.seq),
-      topic: canonicalTopic(input.topic, input.topicMap ?? []),
+      topic: boundTopic(input.topic, input.topicMap ?? []),
       plaintext,
       padding: input.padding ?? 'none',
       extraFlags: input.extraFlags ?? 0,
@@ -146,8 +150,20 @@ export function runClassify(input: ClassifyInput): { kind: string } | ErrorOutpu
   return attempt(() => ({ kind: classifyPayload(fromHex(input.payload)) }));
 }
 
+/**
+ * Validates the topic map and the topic, and returns the bound topic, which must be a valid topic
+ * name too (spec/envelope-v1.md section 7.1). Every failure is ERR_INVALID_ARGUMENT.
+ */
+function boundTopic(topic: string, topicMap: unknown): string {
+  const map = compileTopicMap(topicMap, 'topicMap');
+  encodeTopicName(topic, 'topic');
+  const bound = canonicalTopic(topic, map);
+  encodeTopicName(bound, 'topic after topicMap');
+  return bound;
+}
+
 export function runCanonicalTopic(input: CanonicalTopicInput): { topic: string } | ErrorOutput {
-  return attempt(() => ({ topic: canonicalTopic(input.topic, input.topicMap) }));
+  return attempt(() => ({ topic: boundTopic(input.topic, input.topicMap) }));
 }
 
 /** Runs any case by its op name, for the conformance adapter. */

@@ -164,6 +164,14 @@ function rejectedCases(): VectorCase[] {
     ['wildcard-plus', "A topic name with '+'.", { topic: 'plant/+/temperature' }],
     ['wildcard-hash', "A topic name with '#'.", { topic: 'plant/#' }],
     ['topic-too-long', 'A topic of 65536 UTF-8 bytes.', { topic: 'a'.repeat(65536) }],
+    ['lone-surrogate-topic', 'A topic with the unpaired surrogate U+D800, which has no UTF-8 encoding.', { topic: 'plant/\ud800' }],
+    ['recipient-key-31-bytes', 'A 31-byte recipient key: the length check comes before the canonical check.', { recipientPublicKey: 'ff'.repeat(31) }],
+    ['recipient-key-33-bytes', 'A 33-byte recipient key whose first 32 bytes are not canonical: still an invalid argument.', { recipientPublicKey: 'ff'.repeat(33) }],
+    ['padding-not-increasing', 'A bucket list that repeats a size.', { padding: [32, 32] }],
+    ['padding-decreasing', 'A bucket list that decreases.', { padding: [64, 32] }],
+    ['padding-zero-bucket', 'A bucket of size 0.', { padding: [0, 32] }],
+    ['padding-empty-list', 'An empty bucket list.', { padding: [] }],
+    ['extra-flags-256', 'extraFlags above one byte.', { extraFlags: 256 }],
     ['seq-2^64', 'Sequence number 2^64 does not fit the uint64 field.', { seq: (2n ** 64n).toString() }],
     ['short-ikme', 'ikmE shorter than 32 bytes (RFC 9180 DeriveKeyPair).', { ikmE: '00'.repeat(31) }],
     ['too-large', 'maxEnvelopeBytes 100: a 25-byte message needs 101 bytes.', { plaintext: bytesHex(25, 'large'), maxEnvelopeBytes: 100 }],
@@ -173,6 +181,23 @@ function rejectedCases(): VectorCase[] {
     cases.push(sealCase(`reject-${id}`, description, { ...BASE_SEAL, ...change }));
   }
   cases.push(
+    sealCase('extra-flags-padded-bit', 'extraFlags 0x01 sets the padding flag without padding: the plaintext has no 0x80 marker.', {
+      ...BASE_SEAL,
+      ikmE: ikm('extra-flags-01'),
+      plaintext: '00'.repeat(16),
+      extraFlags: 0x01,
+    }),
+    sealCase('extra-flags-reserved-bit', 'extraFlags 0x02 sets a reserved flag bit, so receivers reject the envelope.', {
+      ...BASE_SEAL,
+      ikmE: ikm('extra-flags-02'),
+      extraFlags: 0x02,
+    }),
+    sealCase('extra-flags-with-padding', 'extraFlags 0x01 with bucket padding: the flags byte is 0x01 and the plaintext padded.', {
+      ...BASE_SEAL,
+      ikmE: ikm('extra-flags-padded'),
+      padding: [16, 32],
+      extraFlags: 0x01,
+    }),
     sealCase('fits-limit', 'maxEnvelopeBytes 100: a 24-byte message gives exactly 100 bytes.', {
       ...BASE_SEAL,
       ikmE: ikm('fits'),

@@ -53,6 +53,10 @@ function windowCases(): VectorCase[] {
       at(2n ** 64n - 1n),
       at(0),
     ]),
+    sequenceCase('bad-padding-uses-seq', 'A message with the padding flag and no 0x80 marker uses its seq: its exact copy is a duplicate.', [
+      open(sealOk({ ...BASE_SEAL, ikmE: ikm('sequence bad-padding'), topic: TOPIC, plaintext: '00'.repeat(16), extraFlags: 0x01 }).envelope),
+      open(sealOk({ ...BASE_SEAL, ikmE: ikm('sequence bad-padding'), topic: TOPIC, plaintext: '00'.repeat(16), extraFlags: 0x01 }).envelope),
+    ]),
     sequenceCase('jump-2^32', 'A jump from 0 to 2^32 slides the window past 0.', [at(0), at(2n ** 32n), at(1), at(2n ** 32n - 1n)]),
   ];
 }
