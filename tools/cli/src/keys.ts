@@ -62,6 +62,24 @@ async function resolvePublicKey(flag: string, rawValue: string): Promise<string>
   }
 }
 
+/**
+ * Resolves --to values with key exchange: a value that is key text or names a file is a public
+ * key as in resolvePublicKeys, and any other value is a client id whose key the client discovers.
+ */
+export async function resolveRecipients(flag: '--to', values: readonly string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const raw of values) {
+    const value = raw.trim();
+    const isKey = /^mqe2e-/i.test(value) || (await fileExists(value));
+    if (isKey) out.push(await resolvePublicKey(flag, value));
+    else if (CLIENT_ID.test(value)) out.push(value);
+    else throw new UsageError(`invalid value for ${flag}: '${value.slice(0, 80)}' is neither a client id, a key line nor a .pub file`);
+  }
+  return out;
+}
+
+const CLIENT_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
 /** Shortest run of base64url characters taken for key text without its prefix; a key body has 48. */
 const MIN_BARE_KEY_LENGTH = 40;
 

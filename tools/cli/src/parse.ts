@@ -1,6 +1,7 @@
 import { booleanValue, parseCommandLine, stringList, stringValue, type OptionTable, type ParsedValues } from './argv.js';
 import { CONNECTION_OPTIONS, parseConnection, type ConnectionOptions } from './connection-options.js';
 import { UsageError } from './errors.js';
+import { KX_OPTIONS, checkClientId, parseKxFlags, type KxFlags } from './kx.js';
 import { checkTopicFilter, checkTopicName } from './topic.js';
 import { parseInteger, parseQos, parseSeconds, type Qos } from './values.js';
 
@@ -21,6 +22,10 @@ export interface PubOptions {
   source: MessageSource;
   qos: Qos;
   retain: boolean;
+  /** Key exchange settings, present with --client-id. Then --to may name client ids. */
+  kx?: KxFlags;
+  /** Group publish: one envelope per message for all members (needs key exchange). */
+  group?: { id: string; members: string[]; sign: boolean };
 }
 
 export interface SubOptions {
@@ -39,6 +44,8 @@ export interface SubOptions {
   noEol: boolean;
   hex: boolean;
   cleanSession: boolean;
+  /** Key exchange settings, present with --client-id. Then --from is optional. */
+  kx?: KxFlags;
 }
 
 export interface KeygenOptions {
@@ -62,6 +69,10 @@ export const PUB_OPTIONS = {
   retain: { type: 'boolean', short: 'r' },
   identity: { type: 'string' },
   to: { type: 'string', multiple: true },
+  ...KX_OPTIONS,
+  group: { type: 'string' },
+  member: { type: 'string', multiple: true },
+  sign: { type: 'boolean' },
 } as const satisfies OptionTable;
 
 export const SUB_OPTIONS = {
@@ -76,6 +87,7 @@ export const SUB_OPTIONS = {
   'disable-clean-session': { type: 'boolean', short: 'c' },
   identity: { type: 'string' },
   from: { type: 'string', multiple: true },
+  ...KX_OPTIONS,
 } as const satisfies OptionTable;
 
 export const KEYGEN_OPTIONS = {
@@ -98,15 +110,25 @@ export function parsePubArgs(args: readonly string[]): Parsed<PubOptions> {
   if (topic === undefined) {
     throw new UsageError('missing -t/--topic: pass the topic to publish to, e.g. -t sensors/room1, or end the -L URL with /TOPIC');
   }
+  const kx = parseKxFlags(values);
+  const group = parseGroup(values, kx);
   const options: PubOptions = {
     connection,
     identity: requireIdentity(values),
-    to: requireKeys(values, 'to', 'recipient', 'bob.pub'),
+    to: kx === undefined ? requireKeys(values, 'to', 'recipient', 'bob.pub') : optionalKeys(values, 'to'),
     topic: checkTopicName(topics.length === 1 ? '-t/--topic' : '-L/--url', topic),
     source: parseSource(values),
     qos: parseQos('-q/--qos', stringValue(values, 'qos') ?? '0'),
     retain: booleanValue(values, 'retain'),
   };
+  if (kx !== undefined && group === undefined && options.to.length === 0) {
+    throw new UsageError('missing --to: pass the client id of each recipient, e.g. --to bob, or send to a group with --group and --member');
+  }
+  if (group !== undefined && options.to.length > 0) {
+    throw new UsageError('--group and --to conflict: a group message goes to the --member clients; drop --to');
+  }
+  if (kx !== undefined) options.kx = kx;
+  if (group !== undefined) options.group = group;
   return { help: false, options };
 }
 
@@ -124,10 +146,11 @@ export function parseSubArgs(args: readonly string[]): Parsed<SubOptions> {
   if (!cleanSession && connection.clientId === undefined) {
     throw new UsageError('-c/--disable-clean-session needs a fixed client id; add -i CLIENT_ID');
   }
+  const kx = parseKxFlags(values);
   const options: SubOptions = {
     connection,
     identity: requireIdentity(values),
-    from: requireKeys(values, 'from', 'accepted sender', 'alice.pub'),
+    from: kx === undefined ? requireKeys(values, 'from', 'accepted sender', 'alice.pub') : optionalKeys(values, 'from'),
     topics,
     qos: parseQos('-q/--qos', stringValue(values, 'qos') ?? '0'),
     verbose: booleanValue(values, 'verbose'),
@@ -135,6 +158,7 @@ export function parseSubArgs(args: readonly string[]): Parsed<SubOptions> {
     hex: booleanValue(values, 'hex'),
     cleanSession,
   };
+  if (kx !== undefined) options.kx = kx;
   const count = stringValue(values, 'count');
   if (count !== undefined) options.count = parseInteger('-C/--count', count, 1, Number.MAX_SAFE_INTEGER);
   const timeout = stringValue(values, 'timeout');
@@ -196,6 +220,27 @@ function requireIdentity(values: ParsedValues): string {
     );
   }
   return identity;
+}
+
+/** Parses --group, --member and --sign of pub; a group needs key exchange (--client-id). */
+function parseGroup(values: ParsedValues, kx: KxFlags | undefined): PubOptions['group'] {
+  const id = stringValue(values, 'group');
+  const members = stringList(values, 'member').flatMap((value) => value.split(',')).map((value) => value.trim());
+  if (id === undefined) {
+    if (members.length > 0 || booleanValue(values, 'sign')) throw new UsageError('--member and --sign need --group: pass the group id, e.g. --group plant');
+    return undefined;
+  }
+  if (kx === undefined) throw new UsageError('--group needs key exchange: add --client-id with the client id you announce, e.g. --client-id alice');
+  checkClientId('--group', id);
+  if (members.length === 0) throw new UsageError('--group needs at least one --member: pass the member client ids, e.g. --member bob --member carol');
+  for (const member of members) checkClientId('--member', member);
+  return { id, members, sign: booleanValue(values, 'sign') };
+}
+
+function optionalKeys(values: ParsedValues, name: 'to' | 'from'): string[] {
+  const keys = stringList(values, name).map((key) => key.trim());
+  if (keys.some((key) => key === '')) throw new UsageError(`invalid value for --${name}: it is empty; pass a client id, public key line or .pub file`);
+  return keys;
 }
 
 function requireKeys(values: ParsedValues, name: 'to' | 'from', role: string, example: string): string[] {

@@ -3,7 +3,8 @@ import { brokerTarget, closeClient, describeTarget } from './connection.js';
 import { CommandError, UsageError, errorCode, oneLine } from './errors.js';
 import { MAX_PLAINTEXT_BYTES, MQTT_MAX_PACKET_BYTES, formatBytes, readAll, readMessageFile, readMessages, tooLargeText } from './input.js';
 import { Reporter, type CommandIo } from './io.js';
-import { loadIdentity, resolvePublicKeys } from './keys.js';
+import { loadIdentity, resolvePublicKeys, resolveRecipients } from './keys.js';
+import { keyExchangeOption } from './kx.js';
 import type { MessageSource, PubOptions } from './parse.js';
 
 /** Maximum number of publishes awaiting their QoS flow. Reading the next message waits for a free slot. */
@@ -16,7 +17,7 @@ export async function runPub(options: PubOptions, io: CommandIo): Promise<void> 
     throw new UsageError('-r/--retain allows one --to only, because the broker keeps one retained message per topic');
   }
   const identity = await loadIdentity(options.identity);
-  const recipients = await resolvePublicKeys('--to', options.to);
+  const recipients = options.kx === undefined ? await resolvePublicKeys('--to', options.to) : await resolveRecipients('--to', options.to);
   // Sources that are read whole are read before connecting, so a missing file fails fast.
   const source = await preload(options.source, io.stdin);
   const target = await brokerTarget(options.connection, { cleanSession: true, reconnectPeriodMs: 0 });
@@ -24,11 +25,19 @@ export async function runPub(options: PubOptions, io: CommandIo): Promise<void> 
 
   let client: E2eeClient;
   try {
-    client = await connectE2ee(target.url, { identity, mqtt: target.mqtt });
+    // With key exchange the identity is passed as its path, so that a signing key can be added
+    // to the file and the state file beside it is used.
+    client =
+      options.kx === undefined
+        ? await connectE2ee(target.url, { identity, mqtt: target.mqtt })
+        : await connectE2ee(target.url, { identity: options.identity, keyExchange: keyExchangeOption(options.kx), mqtt: target.mqtt });
   } catch (error) {
-    throw new CommandError('ERR_CONNECT', oneLine(error), { cause: error });
+    // Key exchange failures keep their own code, such as ERR_NOT_AUTHORIZED or ERR_RETAIN_UNAVAILABLE.
+    const code = options.kx === undefined ? 'ERR_CONNECT' : (errorCode(error) ?? 'ERR_CONNECT');
+    throw new CommandError(code, oneLine(error), { cause: error });
   }
-  reporter.debug(`connected; sending to ${options.topic} for ${recipients.length} recipient(s)`);
+  const audience = options.group === undefined ? `${recipients.length} recipient(s)` : `group ${options.group.id} (${options.group.members.length} members)`;
+  reporter.debug(`connected; sending to ${options.topic} for ${audience}`);
   try {
     const sent = await publishAll(client, options, recipients, source, io.stdin, reporter);
     reporter.debug(`sent ${sent} message(s)`);
@@ -63,12 +72,19 @@ async function publishAll(
   let failure: unknown;
   let count = 0;
   const messages = preloaded.kind === 'bytes' ? single(preloaded.bytes) : readMessages(preloaded.source, stdin);
+  const group =
+    options.group === undefined
+      ? undefined
+      : client.group({ groupId: options.group.id, topics: [options.topic], members: options.group.members, sign: options.group.sign });
+  const send = (payload: Uint8Array): Promise<void> =>
+    group === undefined
+      ? client.publish(options.topic, payload, { to: recipients, qos: options.qos, retain: options.retain })
+      : group.publish(options.topic, payload, { qos: options.qos, retain: options.retain });
   for await (const payload of messages) {
     if (failure !== undefined) break;
     count += 1;
     const number = count;
-    const pending = client
-      .publish(options.topic, payload, { to: recipients, qos: options.qos, retain: options.retain })
+    const pending = send(payload)
       .then(
         () => reporter.debug(`message ${number} (${payload.byteLength} bytes of plaintext) sent, QoS ${options.qos} flow complete`),
         (error: unknown) => {

@@ -1,8 +1,22 @@
 import { readFileSync } from 'node:fs';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError, errorCode, oneLine, redactSecrets } from './errors.js';
-import { KEYGEN_HELP, MAIN_HELP, PUB_HELP, SUB_HELP } from './help.js';
+import { ANCHOR_HELP, ANNOUNCE_HELP, ENDORSE_HELP, KEYGEN_HELP, MAIN_HELP, PUB_HELP, REVOKE_HELP, SUB_HELP } from './help.js';
 import { flush, type CommandIo } from './io.js';
 import { runKeygen } from './keygen.js';
+import {
+  parseAnchorArgs,
+  parseAnnounceArgs,
+  parseEndorseArgs,
+  parseRevokeArgs,
+  runAnchor,
+  runAnnounce,
+  runEndorse,
+  runRevoke,
+  type AnchorOptions,
+  type AnnounceOptions,
+  type EndorseOptions,
+  type RevokeOptions,
+} from './kx-commands.js';
 import { parseKeygenArgs, parsePubArgs, parseSubArgs, type KeygenOptions, type Parsed, type PubOptions, type SubOptions } from './parse.js';
 import { runPub } from './pub.js';
 import { runSub } from './sub.js';
@@ -16,6 +30,10 @@ interface Command<T> {
 const KEYGEN: Command<KeygenOptions> = { help: KEYGEN_HELP, parse: parseKeygenArgs, run: runKeygen };
 const PUB: Command<PubOptions> = { help: PUB_HELP, parse: parsePubArgs, run: runPub };
 const SUB: Command<SubOptions> = { help: SUB_HELP, parse: parseSubArgs, run: runSub };
+const ANCHOR: Command<AnchorOptions> = { help: ANCHOR_HELP, parse: parseAnchorArgs, run: runAnchor };
+const ENDORSE: Command<EndorseOptions> = { help: ENDORSE_HELP, parse: parseEndorseArgs, run: runEndorse };
+const REVOKE: Command<RevokeOptions> = { help: REVOKE_HELP, parse: parseRevokeArgs, run: runRevoke };
+const ANNOUNCE: Command<AnnounceOptions> = { help: ANNOUNCE_HELP, parse: parseAnnounceArgs, run: runAnnounce };
 
 /**
  * Runs the command line `args` (without the node and script paths) and returns the exit
@@ -39,8 +57,18 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
       return execute(name, PUB, rest, io);
     case 'sub':
       return execute(name, SUB, rest, io);
+    case 'anchor':
+      return execute(name, ANCHOR, rest, io);
+    case 'endorse':
+      return execute(name, ENDORSE, rest, io);
+    case 'revoke':
+      return execute(name, REVOKE, rest, io);
+    case 'announce':
+      return execute(name, ANNOUNCE, rest, io);
     default:
-      io.stderr.write(redactSecrets(`mqtt-e2ee: unknown command '${name}'; use keygen, pub or sub (see 'mqtt-e2ee --help')\n`));
+      io.stderr.write(
+        redactSecrets(`mqtt-e2ee: unknown command '${name}'; use keygen, pub, sub, anchor, endorse, revoke or announce (see 'mqtt-e2ee --help')\n`),
+      );
       return EXIT_USAGE;
   }
 }

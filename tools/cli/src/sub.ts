@@ -4,6 +4,7 @@ import { brokerTarget, closeClient, describeTarget } from './connection.js';
 import { CommandError, errorCode, oneLine } from './errors.js';
 import { Reporter, flush, type CommandIo } from './io.js';
 import { loadIdentity, resolvePublicKeys } from './keys.js';
+import { keyExchangeOption } from './kx.js';
 import { formatMessage } from './output.js';
 import type { SubOptions } from './parse.js';
 
@@ -28,9 +29,14 @@ export async function runSub(options: SubOptions, io: CommandIo): Promise<void> 
 
   let client: E2eeClient;
   try {
-    client = await connectE2ee(target.url, { identity, peers: senders, mqtt: target.mqtt });
+    // With key exchange, senders come from verified announcements and --from only narrows them.
+    client =
+      options.kx === undefined
+        ? await connectE2ee(target.url, { identity, peers: senders, mqtt: target.mqtt })
+        : await connectE2ee(target.url, { identity: options.identity, keyExchange: keyExchangeOption(options.kx), mqtt: target.mqtt });
   } catch (error) {
-    throw new CommandError('ERR_CONNECT', oneLine(error), { cause: error });
+    const code = options.kx === undefined ? 'ERR_CONNECT' : (errorCode(error) ?? 'ERR_CONNECT');
+    throw new CommandError(code, oneLine(error), { cause: error });
   }
   reporter.debug(`connected as key id ${client.keyId}`);
   const session = new SubSession(client, options, io, reporter);
@@ -98,6 +104,14 @@ class SubSession {
       reporter.debug(`skipped an envelope on '${skipped.topic}' for recipient key id ${skipped.recipientKeyId}`);
     });
     this.#on(client, 'error', (error: Error) => reporter.error(`connection error: ${oneLine(error)}`));
+    this.#on(client, 'key', (event: { type: string; clientId?: string; error?: Error }) => {
+      // A key change without a valid rotation is the trust-on-first-use alarm, so it is always printed.
+      if (event.type === 'changed' || (event.type === 'rejected' && event.error !== undefined)) {
+        reporter.error(`key of ${event.clientId ?? 'a client'} ${event.type}: ${event.error === undefined ? '' : oneLine(event.error)}`);
+      } else {
+        reporter.debug(`key ${event.type} for ${event.clientId ?? 'a client'}`);
+      }
+    });
     this.#on(client, 'offline', () => reporter.error(`connection lost; reconnecting every ${RECONNECT_PERIOD_MS} ms`));
     this.#on(client, 'connect', () => reporter.debug('reconnected'));
     const onStdoutError = (): void => this.#finish({ kind: 'done' });
@@ -123,7 +137,7 @@ class SubSession {
     const { topics, qos } = this.#options;
     let grants: ISubscriptionGrant[];
     try {
-      grants = await this.#client.subscribe(topics, { qos, from: senders });
+      grants = await this.#client.subscribe(topics, senders.length === 0 ? { qos } : { qos, from: senders });
     } catch (error) {
       this.#finish({ kind: 'failed', error: new CommandError('ERR_SUBSCRIBE', oneLine(error), { cause: error }) });
       return;
@@ -150,7 +164,9 @@ class SubSession {
     if (this.#finished) return;
     this.received += 1;
     this.#reporter.debug(
-      () => `message ${this.received} on '${message.topic}' from key id ${message.sender.keyId} (${message.payload.byteLength} bytes, seq ${message.seq})`,
+      () =>
+        `message ${this.received} on '${message.topic}' from ${message.sender.clientId === undefined ? '' : `client ${message.sender.clientId}, `}` +
+        `key id ${message.sender.keyId}${message.group === undefined ? '' : `, group ${message.group}`} (${message.payload.byteLength} bytes, seq ${message.seq})`,
     );
     this.#io.stdout.write(formatMessage(message.topic, message.payload, this.#options));
     if (this.#options.count !== undefined && this.received >= this.#options.count) this.#finish({ kind: 'done' });
