@@ -4,7 +4,8 @@
  *
  * With the environment variable MQTT_E2EE_ADAPTER_FAULT=info-label it flips one byte of the HPKE
  * info label "mqtt-e2ee/v1 direct" wherever it enters HMAC, to prove that the kit catches such a
- * mistake. Never set it outside that test.
+ * mistake. With MQTT_E2EE_ADAPTER_FAULT=kx-label the key exchange ops report signed bytes whose
+ * context label has its last byte changed. Never set either outside the kit's tests.
  */
 import { createInterface } from 'node:readline';
 import {
@@ -24,6 +25,7 @@ import {
 } from '@mqtt-e2ee/envelope';
 import { nodeProvider } from '@mqtt-e2ee/envelope/node';
 import { errorCode, fromHex, parseSeq, runCase, toHex, type VectorOp } from '@mqtt-e2ee/vectors';
+import { KX_OPS, runKx, type KxOp } from './kx-adapter.js';
 import { liveReceive, liveSeal, type LiveReceiveInput, type LiveSealInput } from './live-adapter.js';
 
 const VECTOR_OPS: readonly VectorOp[] = ['key-id', 'seal', 'open', 'sequence', 'classify', 'canonical-topic'];
@@ -121,7 +123,7 @@ function runPrimitive(op: (typeof PRIMITIVE_OPS)[number], input: Json, provider:
 
 async function answer(message: Json, provider: CryptoProvider, write: (reply: Json) => void): Promise<Json> {
   if (message.type === 'hello') {
-    return { type: 'hello', implementation: `@mqtt-e2ee/envelope (${provider.name})`, ops: [...VECTOR_OPS, ...PRIMITIVE_OPS, ...LIVE_OPS] };
+    return { type: 'hello', implementation: `@mqtt-e2ee/envelope (${provider.name})`, ops: [...VECTOR_OPS, ...PRIMITIVE_OPS, ...KX_OPS, ...LIVE_OPS] };
   }
   const op = String(message.op);
   const input = (message.input ?? {}) as Json;
@@ -131,6 +133,8 @@ async function answer(message: Json, provider: CryptoProvider, write: (reply: Js
       output = runCase(op as VectorOp, input, provider);
     } else if ((PRIMITIVE_OPS as readonly string[]).includes(op)) {
       output = runPrimitive(op as (typeof PRIMITIVE_OPS)[number], input, provider);
+    } else if ((KX_OPS as readonly string[]).includes(op)) {
+      output = runKx(op as KxOp, input, provider, process.env.MQTT_E2EE_ADAPTER_FAULT === 'kx-label');
     } else if (op === 'live-receive') {
       output = await liveReceive(input as unknown as LiveReceiveInput, provider, () => write({ type: 'ready', id: message.id }));
     } else if (op === 'live-seal') {

@@ -1,10 +1,12 @@
 /**
  * Builds the conformance cases from the files in test-vectors/: the envelope vectors as they are,
- * and the RFC 9180 and Wycheproof files turned into hpke, x25519, aead-seal and aead-open cases.
+ * the RFC 9180 and Wycheproof files turned into hpke, x25519, aead-seal and aead-open cases, and
+ * the key exchange vectors turned into kx cases (kx-cases.ts).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { VectorFile } from '@mqtt-e2ee/vectors';
+import { kxCases } from './kx-cases.js';
 
 /** One case of the protocol: what the kit sends and the output it expects back. */
 export interface KitCase {
@@ -139,9 +141,9 @@ function aeadCases(dir: string): KitCase[] {
 }
 
 /** Names of the case suites, in the order the kit runs them. */
-export const SUITES = ['envelope', 'rfc9180', 'wycheproof-x25519', 'wycheproof-chacha20-poly1305', 'live'] as const;
+export const SUITES = ['envelope', 'rfc9180', 'wycheproof-x25519', 'wycheproof-chacha20-poly1305', 'kx', 'live'] as const;
 
 /** Loads every suite from `vectorDir`. */
 export function loadCases(vectorDir: string): KitCase[] {
-  return [...envelopeCases(vectorDir), ...hpkeCases(vectorDir), ...x25519Cases(vectorDir), ...aeadCases(vectorDir)];
+  return [...envelopeCases(vectorDir), ...hpkeCases(vectorDir), ...x25519Cases(vectorDir), ...aeadCases(vectorDir), ...kxCases(vectorDir)];
 }

@@ -37,7 +37,7 @@ function status(report: RunReport): Record<string, boolean> {
 describe('conformance cases', () => {
   it('cover every suite', () => {
     const suites = new Set(allCases.map((c) => c.id.split('/')[0]));
-    expect([...suites]).toEqual(['envelope', 'rfc9180', 'wycheproof-x25519', 'wycheproof-chacha20-poly1305']);
+    expect([...suites]).toEqual(['envelope', 'rfc9180', 'wycheproof-x25519', 'wycheproof-chacha20-poly1305', 'kx']);
     const zeroRejections = allCases.filter((c) => c.op === 'x25519' && JSON.stringify(c.expected) === '{"error":"ERR_INVALID_KEY"}');
     expect(zeroRejections).toHaveLength(31);
     expect(new Set(allCases.map((c) => c.id)).size).toBe(allCases.length);
@@ -79,6 +79,36 @@ describe('conformance runner', () => {
     expect(openFailure.details).toContain('output.error: expected nothing, got "ERR_DECRYPT"');
   });
 
+  it('names cases broken by kx fault', async () => {
+    const kxSample = pick(
+      'kx/announcement/announcement-plain',
+      'kx/announcement/announcement-two-rotations',
+      'kx/announcement/announcement-seq-changed',
+      'kx/endorsement/valid',
+      'kx/revocation/valid',
+      'kx/revocation/revoked-at-changed',
+      'kx/group-signed/seal',
+      'kx/group-signed/open',
+    );
+    const run = (env: NodeJS.ProcessEnv) =>
+      runConformance({ command: process.execPath, args: [adapter, '--provider', 'sodium'], cases: kxSample, timeoutMs: 20_000, env });
+    expect((await run(process.env)).failed).toBe(0);
+    const report = await run({ ...process.env, MQTT_E2EE_ADAPTER_FAULT: 'kx-label' });
+    expect(status(report)).toEqual({
+      'kx/announcement/announcement-plain': false,
+      'kx/announcement/announcement-two-rotations': false,
+      // Rejected records report no signed bytes, so these cases cannot see the fault.
+      'kx/announcement/announcement-seq-changed': true,
+      'kx/endorsement/valid': false,
+      'kx/revocation/valid': false,
+      'kx/revocation/revoked-at-changed': true,
+      'kx/group-signed/seal': true,
+      'kx/group-signed/open': true,
+    });
+    const rotated = report.results.find((r) => r.id === 'kx/announcement/announcement-two-rotations')!;
+    expect(rotated.details.filter((line) => line.startsWith('output.rotationSignedBytes['))).toHaveLength(2);
+  });
+
   it('fails every case of a broken adapter', async () => {
     const script = 'process.stdin.once("data", () => console.log("ready!"))';
     const report = await runConformance({ command: process.execPath, args: ['-e', script], cases: sample.slice(0, 3), timeoutMs: 5_000 });
@@ -108,6 +138,11 @@ describe('conformance runner', () => {
 });
 
 describe('conformance command line', () => {
+  it('filters the kx group', async () => {
+    const { stdout } = await promisify(execFile)(process.execPath, [kit, '--only', 'kx/revocation/', '--', process.execPath, adapter, '--provider', 'noble']);
+    expect(stdout.trim().split('\n').at(-1)).toBe('2 passed, 0 failed');
+  });
+
   it('ends with the totals line', async () => {
     const { stdout } = await promisify(execFile)(process.execPath, [kit, '--only', 'envelope/key-id/', '--', process.execPath, adapter, '--provider', 'sodium']);
     const lines = stdout.trim().split('\n');
