@@ -8,6 +8,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { openBroker } from './broker.js';
+import { measureBrowser, type BrowserResult } from './browser.js';
 import { measureCrypto, type CryptoRow } from './crypto.js';
 import { currentLoad, machineInfo } from './machine.js';
 import { measureMemory, type MemoryRow } from './memory.js';
@@ -27,12 +28,14 @@ const HELP = `Usage: node bench/dist/main.js [options]
   --providers        also run direct mode with every other provider (adds about a minute)
   --skip-throughput  skip the MQTT runs
   --skip-crypto      skip the crypto, session and memory benchmarks
+  --skip-browser     skip the Chromium decrypt benchmark
   --embedded         use an embedded Aedes broker even when Mosquitto is reachable
   --out FILE         result file (default bench/results/latest.json)
   --help             print this text`;
 
 const PAYLOAD_BYTES = 1024;
 const CRYPTO_SIZES = [64, 1024, 65536];
+const BROWSER_SIZES = [1024, 65536];
 
 export interface BenchResults {
   schema: 1;
@@ -48,7 +51,7 @@ export interface BenchResults {
   sessions: SessionRow[];
   overhead: OverheadRow[];
   memory: MemoryRow | null;
-  browser: { status: 'not yet measured'; note: string };
+  browser: BrowserResult;
 }
 
 function positiveInteger(value: string | undefined, name: string, fallback: number): number {
@@ -77,6 +80,7 @@ async function main(): Promise<number> {
       providers: { type: 'boolean', default: false },
       'skip-throughput': { type: 'boolean', default: false },
       'skip-crypto': { type: 'boolean', default: false },
+      'skip-browser': { type: 'boolean', default: false },
       embedded: { type: 'boolean', default: false },
       out: { type: 'string' },
       help: { type: 'boolean', default: false },
@@ -150,6 +154,12 @@ async function main(): Promise<number> {
     memory = await measureMemory(quick ? 500 : 10_000);
   }
 
+  let browser: BrowserResult = { status: 'not measured', note: 'skipped with --skip-browser', rows: [] };
+  if (!values['skip-browser']) {
+    log('Envelope open rate in headless Chromium');
+    browser = await measureBrowser({ sizes: BROWSER_SIZES, rounds: quick ? 3 : 9, log });
+  }
+
   const results: BenchResults = {
     schema: 1,
     generated_at: new Date().toISOString(),
@@ -172,10 +182,7 @@ async function main(): Promise<number> {
     sessions,
     overhead: [...measureDirectOverhead(fastest, PAYLOAD_BYTES), ...measureGroupOverhead(fastest, PAYLOAD_BYTES)],
     memory,
-    browser: {
-      status: 'not yet measured',
-      note: 'the suite has no browser runner yet, and Chromium is needed to measure one',
-    },
+    browser,
   };
   await mkdir(dirname(out), { recursive: true });
   await writeFile(out, `${JSON.stringify(results, null, 2)}\n`);

@@ -1,4 +1,5 @@
 /** Console summary of a result set: tables, ratios against plaintext and targets. */
+import type { BrowserResult } from './browser.js';
 import type { BenchResults } from './main.js';
 import { formatFixed, formatRate } from './stats.js';
 import { formatTable } from './table.js';
@@ -92,5 +93,26 @@ export function printSummary(results: BenchResults, log: (line: string) => void)
         `(${memory.receiver_total_mb.toFixed(1)} MB), sender ${memory.sender_bytes_per_session.toFixed(0)} B/session (${memory.sender_total_mb.toFixed(1)} MB)`,
     );
   }
-  log(`Chromium decrypt throughput: ${results.browser.status} (${results.browser.note})`);
+  printBrowser(results.browser, log);
+}
+
+function printBrowser(browser: BrowserResult, log: (line: string) => void): void {
+  if (browser.status !== 'measured') {
+    log(`Chromium decrypt throughput: not measured: ${browser.note}`);
+    return;
+  }
+  log(`\nChromium decrypt throughput (${browser.browser}, ${browser.provider} provider in the page; open/aead is open time / aeadOpen time)`);
+  log(
+    formatTable(
+      ['bytes', 'envelopes', 'open ops/s', 'open MB/s', 'aeadOpen ops/s', 'open/aead'],
+      browser.rows.map((row) => [
+        String(row.size_bytes),
+        String(row.envelopes),
+        formatRate(row.open_ops_per_s),
+        formatFixed(row.open_mb_per_s, 1),
+        formatRate(row.aead_open_ops_per_s),
+        ratioCell(row.open_vs_aead),
+      ]),
+    ),
+  );
 }
