@@ -354,15 +354,24 @@ export class KeyDirectory {
   }
 }
 
+// Key id and fingerprint are SHA-256 hashes; a stored announcement never changes, so each is
+// computed once per announcement instead of on every peer() call.
+const hashCache = new WeakMap<Announcement, { keyId: string; fingerprint: string }>();
+
 function toPeerKeys(a: Announcement): PeerKeys {
+  let hashes = hashCache.get(a);
+  if (hashes === undefined) {
+    hashes = { keyId: keyIdHex(a.encryptionKey), fingerprint: signingKeyFingerprint(a.signingKey) };
+    hashCache.set(a, hashes);
+  }
   return {
     clientId: a.clientId,
     encryptionKey: a.encryptionKey.slice(),
     signingKey: a.signingKey.slice(),
-    keyId: keyIdHex(a.encryptionKey),
+    keyId: hashes.keyId,
     seq: a.seq,
     validUntil: a.validUntil,
-    fingerprint: signingKeyFingerprint(a.signingKey),
+    fingerprint: hashes.fingerprint,
   };
 }
 

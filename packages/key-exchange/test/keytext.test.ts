@@ -182,6 +182,22 @@ describe('strict public key decoding', () => {
     expect(reasonOf(() => encodePublicKey(aliased))).toBe('non-canonical-key');
   });
 
+  it('matches X25519 near low-order points', () => {
+    const lowOrder = [0n, 1n, 2n ** 255n - 20n, uFromHex('e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800')];
+    const scalar = fixedBytes('low-order probe scalar');
+    for (const u of lowOrder.flatMap((value) => [value, value + 1n, value + 2n])) {
+      const key = Buffer.from(u.toString(16).padStart(64, '0'), 'hex').reverse();
+      let zeroSecret: boolean;
+      try {
+        zeroSecret = x25519.getSharedSecret(scalar, key).every((byte) => byte === 0);
+      } catch {
+        zeroSecret = true;
+      }
+      const reason = reasonOf(() => checkPublicKey(key));
+      expect(reason === 'low-order', `u = ${u}`).toBe(zeroSecret);
+    }
+  });
+
   it('rejects raw keys of wrong length', () => {
     expect(reasonOf(() => checkPublicKey(new Uint8Array(31)))).toBe('length');
     expect(reasonOf(() => encodeSecretKey(new Uint8Array(33)))).toBe('length');
@@ -220,3 +236,8 @@ describe('secret key errors', () => {
     expect(error.message).toContain('.key file');
   });
 });
+
+/** Reads a little-endian hex u-coordinate as a number. */
+function uFromHex(hex: string): bigint {
+  return BigInt(`0x${Buffer.from(hex, 'hex').reverse().toString('hex')}`);
+}

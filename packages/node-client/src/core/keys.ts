@@ -32,9 +32,9 @@ const PUBLIC_KEY_EXPECTED = "a public key text ('mqe2e-pk1-…') or 32 raw bytes
 const KEY_CACHE_LIMIT = 1024;
 
 /**
- * Returns a KeyCodec that remembers decoded and encoded public keys. Checking a public key costs
- * an X25519 multiplication in @mqtt-e2ee/key-exchange (its low-order test), so without the cache
- * every publish and every received message would pay one.
+ * Returns a KeyCodec that remembers decoded and encoded public keys. Key text carries a SHA-256
+ * checksum and every key is checked again on the way in and out, so without the cache every
+ * publish and every received message would pay for a hash and a check.
  */
 function cachingKeyCodec(): KeyCodec {
   const decoded = new Map<string, Uint8Array>();
