@@ -20,21 +20,14 @@ import {
   InvalidOptionError,
   isPlainObject,
   mqttTransport,
+  type KeyExchangeBaseOptions,
   OptionRangeError,
 } from '@mqtt-e2ee/node-client/core';
 import type { IPublishPacket, MqttClient } from 'mqtt';
 import { defaultKeyExchangeDatabase, IndexedDbKeyExchangeStore } from './kx-store.js';
 
 /** Options of key exchange in the browser: discovery of peers by client id, trust, rotation and groups. */
-export interface BrowserKeyExchangeOptions {
-  /** Client id announced for this client: 1 to 64 characters from A-Z, a-z, 0-9, '.', '_' and '-'. */
-  clientId: string;
-  /** Trust policy: 'pin', 'tofu', 'anchor' or 'insecure' (tests only). */
-  policy: TrustPolicy;
-  /** Topic prefix of the key exchange records. Default 'e2ee/v1'. */
-  prefix?: string;
-  /** Pinned signing keys per client id: 64-hex fingerprints or "mqe2e-sp1-…" texts. */
-  pins?: Record<string, string | readonly string[]>;
+export interface BrowserKeyExchangeOptions extends KeyExchangeBaseOptions {
   /** Trust anchors: "mqe2e-ap1-…" texts or raw keys. */
   anchors?: readonly (string | Uint8Array)[];
   /** Endorsements of the own key: objects, or the JSON text that `mqtt-e2ee endorse` writes. */
@@ -44,14 +37,6 @@ export interface BrowserKeyExchangeOptions {
    * Default 'mqtt-e2ee-kx-CLIENT_ID'.
    */
   stateDatabase?: string | false;
-  /** Grace period in milliseconds after a rotation. Default 10 minutes. */
-  graceMs?: number;
-  /** Validity of the own announcements in milliseconds. Default 7 days. */
-  validityMs?: number;
-  /** How long publish waits for a recipient's announcement, in milliseconds. Default 5000. */
-  discoveryTimeoutMs?: number;
-  /** Behaviour on brokers without retained messages: 'fail' (default) or 'request'. */
-  retainUnavailable?: RetainUnavailableMode;
 }
 
 const KEYS = [

@@ -26,34 +26,18 @@ import {
 } from '@mqtt-e2ee/key-exchange/fs';
 import type { IPublishPacket, MqttClient } from 'mqtt';
 import { InvalidOptionError, OptionFileError, OptionRangeError } from './core/errors.js';
-import { mqttTransport } from './core/kx.js';
+import { mqttTransport, type KeyExchangeBaseOptions } from './core/kx.js';
 import { checkKnownKeys, isPlainObject } from './core/validate.js';
 import { asBuffer } from './payload.js';
 
 /** Options of key exchange: discovery of peers by client id, trust, rotation and groups. */
-export interface KeyExchangeOptions {
-  /** Client id announced for this client: 1 to 64 characters from A-Z, a-z, 0-9, '.', '_' and '-'. */
-  clientId: string;
-  /** Trust policy: 'pin', 'tofu', 'anchor' or 'insecure' (tests only). */
-  policy: TrustPolicy;
-  /** Topic prefix of the key exchange records. Default 'e2ee/v1'. */
-  prefix?: string;
-  /** Pinned signing keys per client id: 64-hex fingerprints or "mqe2e-sp1-…" texts. */
-  pins?: Record<string, string | readonly string[]>;
+export interface KeyExchangeOptions extends KeyExchangeBaseOptions {
   /** Trust anchors: "mqe2e-ap1-…" texts, raw keys, or paths of anchor .pub files. */
   anchors?: readonly (string | Uint8Array)[];
   /** Endorsements of the own key: objects or paths of endorsement JSON files from `mqtt-e2ee endorse`. */
   endorsements?: readonly (Endorsement | string)[];
   /** State file path, or false for no state file. Default: BASE.state.json beside an identity file BASE.key. */
   stateFile?: string | false;
-  /** Grace period in milliseconds after a rotation. Default 10 minutes. */
-  graceMs?: number;
-  /** Validity of the own announcements in milliseconds. Default 7 days. */
-  validityMs?: number;
-  /** How long publish waits for a recipient's announcement, in milliseconds. Default 5000. */
-  discoveryTimeoutMs?: number;
-  /** Behaviour on brokers without retained messages: 'fail' (default) or 'request'. */
-  retainUnavailable?: RetainUnavailableMode;
 }
 
 const KEYS = [

@@ -14,7 +14,13 @@ export {
 } from './client.js';
 export type { ClientStats } from './dispatch.js';
 export { TypedEmitter, type EventMap } from './emitter.js';
-export { E2eeGroup, isClientId, mqttTransport, type E2eeGroupPublishOptions } from './kx.js';
+export {
+  E2eeGroup,
+  isClientId,
+  mqttTransport,
+  type E2eeGroupPublishOptions,
+  type KeyExchangeBaseOptions,
+} from './kx.js';
 export { payloadBytes, readPayload, type PublishPayload } from './payload.js';
 export {
   checkMqttOptions,

@@ -18,6 +18,27 @@ import { toHex } from './bytes.js';
 import { keyCodec } from './keys.js';
 import { filterAllows, type SubscriptionRegistry } from './subscriptions.js';
 import type { QoS } from './validate.js';
+import type { RetainUnavailableMode, TrustPolicy } from '@mqtt-e2ee/key-exchange';
+
+/** Key exchange options that the Node.js and browser clients share. */
+export interface KeyExchangeBaseOptions {
+  /** Client id announced for this client: 1 to 64 characters from A-Z, a-z, 0-9, '.', '_' and '-'. */
+  clientId: string;
+  /** Trust policy: 'pin', 'tofu', 'anchor' or 'insecure' (tests only). */
+  policy: TrustPolicy;
+  /** Topic prefix of the key exchange records. Default 'e2ee/v1'. */
+  prefix?: string;
+  /** Pinned signing keys per client id: 64-hex fingerprints or "mqe2e-sp1-…" texts. */
+  pins?: Record<string, string | readonly string[]>;
+  /** Grace period in milliseconds after a rotation. Default 10 minutes. */
+  graceMs?: number;
+  /** Validity of the own announcements in milliseconds. Default 7 days. */
+  validityMs?: number;
+  /** How long publish waits for a recipient's announcement, in milliseconds. Default 5000. */
+  discoveryTimeoutMs?: number;
+  /** Behaviour on brokers without retained messages: 'fail' (default) or 'request'. */
+  retainUnavailable?: RetainUnavailableMode;
+}
 
 /** Builds the KeyExchange transport on an MQTT.js client. SUBACK failure codes come back as codes. */
 export function mqttTransport(mqtt: MqttClient, toWire: (bytes: Uint8Array) => Parameters<MqttClient['publishAsync']>[1]): KeyExchangeTransport {
