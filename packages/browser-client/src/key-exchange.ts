@@ -7,18 +7,15 @@ import {
   createKeyExchange,
   hasSigningKey,
   parseEndorsement,
-  TRUST_POLICIES,
   type DeviceIdentity,
   type Endorsement,
   type KeyExchange,
   type KeyExchangeStateParts,
-  type RetainUnavailableMode,
-  type TrustPolicy,
 } from '@mqtt-e2ee/key-exchange';
 import {
-  checkKnownKeys,
+  checkKeyExchangeObject,
   InvalidOptionError,
-  isPlainObject,
+  keyExchangeSettings,
   mqttTransport,
   type KeyExchangeBaseOptions,
   OptionRangeError,
@@ -39,19 +36,6 @@ export interface BrowserKeyExchangeOptions extends KeyExchangeBaseOptions {
   stateDatabase?: string | false;
 }
 
-const KEYS = [
-  'clientId',
-  'policy',
-  'prefix',
-  'pins',
-  'anchors',
-  'endorsements',
-  'stateDatabase',
-  'graceMs',
-  'validityMs',
-  'discoveryTimeoutMs',
-  'retainUnavailable',
-] as const;
 
 /** Key exchange ready to attach, with the database it saves to. */
 export interface ResolvedBrowserKeyExchange {
@@ -109,7 +93,7 @@ function factory(
 ): (mqtt: MqttClient) => KeyExchange<IPublishPacket> {
   return (mqtt) => {
     const kx = createKeyExchange<IPublishPacket>({
-      ...pick(options),
+      ...keyExchangeSettings(options),
       transport: mqttTransport(mqtt, (bytes) => bytes as Parameters<MqttClient['publishAsync']>[1]),
       clientId: options.clientId,
       identity,
@@ -136,12 +120,7 @@ function factory(
 }
 
 function checkOptions(value: unknown): BrowserKeyExchangeOptions {
-  if (!isPlainObject(value)) throw new InvalidOptionError('opts.keyExchange', 'an object with clientId and policy', value);
-  checkKnownKeys(value, KEYS, 'opts.keyExchange');
-  const options = value as unknown as BrowserKeyExchangeOptions;
-  if (!TRUST_POLICIES.includes(options.policy)) {
-    throw new OptionRangeError('opts.keyExchange.policy', `one of ${TRUST_POLICIES.join(', ')}`, options.policy);
-  }
+  const options = checkKeyExchangeObject<BrowserKeyExchangeOptions>(value, ['anchors', 'endorsements', 'stateDatabase']);
   const database = options.stateDatabase;
   if (database !== undefined && database !== false && (typeof database !== 'string' || database.length === 0)) {
     throw new InvalidOptionError('opts.keyExchange.stateDatabase', 'a non-empty database name or false', database);
@@ -149,16 +128,6 @@ function checkOptions(value: unknown): BrowserKeyExchangeOptions {
   return options;
 }
 
-function pick(options: BrowserKeyExchangeOptions) {
-  return {
-    ...(options.prefix !== undefined ? { prefix: options.prefix } : {}),
-    ...(options.pins !== undefined ? { pins: options.pins } : {}),
-    ...(options.graceMs !== undefined ? { graceMs: options.graceMs } : {}),
-    ...(options.validityMs !== undefined ? { validityMs: options.validityMs } : {}),
-    ...(options.discoveryTimeoutMs !== undefined ? { discoveryTimeoutMs: options.discoveryTimeoutMs } : {}),
-    ...(options.retainUnavailable !== undefined ? { retainUnavailable: options.retainUnavailable } : {}),
-  };
-}
 
 function readEndorsement(value: Endorsement | string, index: number): Endorsement {
   if (typeof value !== 'string') return value;

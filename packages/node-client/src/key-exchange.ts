@@ -8,13 +8,10 @@ import {
   createKeyExchange,
   hasSigningKey,
   parseEndorsement,
-  TRUST_POLICIES,
   type DeviceIdentity,
   type Endorsement,
   type KeyExchange,
   type KeyExchangeStateParts,
-  type RetainUnavailableMode,
-  type TrustPolicy,
 } from '@mqtt-e2ee/key-exchange';
 import {
   loadOrCreateDeviceIdentity,
@@ -25,9 +22,9 @@ import {
   writeIdentityFiles,
 } from '@mqtt-e2ee/key-exchange/fs';
 import type { IPublishPacket, MqttClient } from 'mqtt';
-import { InvalidOptionError, OptionFileError, OptionRangeError } from './core/errors.js';
+import { OptionFileError, OptionRangeError } from './core/errors.js';
 import { mqttTransport, type KeyExchangeBaseOptions } from './core/kx.js';
-import { checkKnownKeys, isPlainObject } from './core/validate.js';
+import { checkKeyExchangeObject, keyExchangeSettings } from './core/kx-options.js';
 import { asBuffer } from './payload.js';
 
 /** Options of key exchange: discovery of peers by client id, trust, rotation and groups. */
@@ -40,19 +37,6 @@ export interface KeyExchangeOptions extends KeyExchangeBaseOptions {
   stateFile?: string | false;
 }
 
-const KEYS = [
-  'clientId',
-  'policy',
-  'prefix',
-  'pins',
-  'anchors',
-  'endorsements',
-  'stateFile',
-  'graceMs',
-  'validityMs',
-  'discoveryTimeoutMs',
-  'retainUnavailable',
-] as const;
 
 /** Key exchange ready to attach: the identity with its signing key and a factory for the client. */
 export interface ResolvedKeyExchange {
@@ -70,12 +54,7 @@ export async function resolveKeyExchange(
   identity: KeyPair,
   provider: CryptoProvider | undefined,
 ): Promise<ResolvedKeyExchange> {
-  if (!isPlainObject(value)) throw new InvalidOptionError('opts.keyExchange', 'an object with clientId and policy', value);
-  checkKnownKeys(value, KEYS, 'opts.keyExchange');
-  const options = value as unknown as KeyExchangeOptions;
-  if (!TRUST_POLICIES.includes(options.policy)) {
-    throw new OptionRangeError('opts.keyExchange.policy', `one of ${TRUST_POLICIES.join(', ')}`, options.policy);
-  }
+  const options = checkKeyExchangeObject<KeyExchangeOptions>(value, ['anchors', 'endorsements', 'stateFile']);
   const basePath = typeof identityOption === 'string' && identityOption.endsWith('.key') ? identityOption.slice(0, -4) : undefined;
   const device = await signingIdentity(identityOption, identity, basePath, provider);
   const statePath = options.stateFile === false ? undefined : options.stateFile ?? (basePath === undefined ? undefined : stateFilePath(basePath));
@@ -87,7 +66,7 @@ export async function resolveKeyExchange(
     create: (mqtt) => {
       let writer: StateFileWriter | undefined;
       const kx = createKeyExchange<IPublishPacket>({
-        ...pick(options),
+        ...keyExchangeSettings(options),
         transport: mqttTransport(mqtt, asBuffer),
         clientId: options.clientId,
         identity: device,
@@ -115,16 +94,6 @@ export async function resolveKeyExchange(
   };
 }
 
-function pick(options: KeyExchangeOptions) {
-  return {
-    ...(options.prefix !== undefined ? { prefix: options.prefix } : {}),
-    ...(options.pins !== undefined ? { pins: options.pins } : {}),
-    ...(options.graceMs !== undefined ? { graceMs: options.graceMs } : {}),
-    ...(options.validityMs !== undefined ? { validityMs: options.validityMs } : {}),
-    ...(options.discoveryTimeoutMs !== undefined ? { discoveryTimeoutMs: options.discoveryTimeoutMs } : {}),
-    ...(options.retainUnavailable !== undefined ? { retainUnavailable: options.retainUnavailable } : {}),
-  };
-}
 
 /**
  * Creates BASE.key and BASE.pub with a signing key when the identity option is the path of a

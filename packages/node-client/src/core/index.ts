@@ -21,6 +21,7 @@ export {
   type E2eeGroupPublishOptions,
   type KeyExchangeBaseOptions,
 } from './kx.js';
+export { checkKeyExchangeObject, KEY_EXCHANGE_BASE_KEYS, keyExchangeSettings } from './kx-options.js';
 export { payloadBytes, readPayload, type PublishPayload } from './payload.js';
 export {
   checkMqttOptions,
