@@ -171,6 +171,7 @@ export class E2eeClient extends TypedEmitter<E2eeClientEvents> {
     this.#keys = parts.keys;
     this.#receiver = {
       opener: parts.opener,
+      ownKeyId: this.keyId,
       resolveSender: parts.resolveSender,
       subscriptions: this.#subscriptions,
       encodePublicKey: parts.keys.encodePublicKey,
@@ -358,7 +359,7 @@ export class E2eeClient extends TypedEmitter<E2eeClientEvents> {
    */
   async end(force = false): Promise<void> {
     await this.mqtt.endAsync(force);
-    // With key exchange, the state file is written once more so that nothing is lost on exit.
+    // With key exchange and a state file, the newest state is written once more before end resolves.
     await this.#kx?.flush();
   }
 

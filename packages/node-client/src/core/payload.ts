@@ -13,9 +13,7 @@ const EXPECTED = 'a string, Uint8Array, Buffer, ArrayBuffer, typed array, DataVi
  * into a larger ArrayBuffer is used as the view, not as the whole buffer.
  */
 export async function readPayload(payload: unknown, option: string): Promise<Uint8Array> {
-  if (typeof Blob !== 'undefined' && payload instanceof Blob) {
-    return new Uint8Array(await payload.arrayBuffer());
-  }
+  if (isBlob(payload)) return new Uint8Array(await payload.arrayBuffer());
   return payloadBytes(payload, option);
 }
 
@@ -24,7 +22,7 @@ export function isBlob(payload: unknown): payload is Blob {
   return typeof Blob !== 'undefined' && payload instanceof Blob;
 }
 
-/** The synchronous part of readPayload: every accepted type except Blob. */
+/** Returns the bytes to encrypt for every accepted type except Blob, without awaiting. */
 export function payloadBytes(payload: unknown, option: string): Uint8Array {
   if (typeof payload === 'string') return utf8.encode(payload);
   if (payload instanceof Uint8Array) return payload;

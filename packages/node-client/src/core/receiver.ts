@@ -103,7 +103,10 @@ export type Outcome =
   | { kind: 'error'; error: DecryptFailure };
 
 export interface ReceiverParts {
+  /** Opener holding exactly one identity, the one whose key id is `ownKeyId`. */
   opener: EnvelopeOpener;
+  /** Key id of the opener's identity, 16 lowercase hex characters. */
+  ownKeyId: string;
   /** Candidate public keys of a sender key id from the peers option, looked up on every message. */
   resolveSender: (keyId: Uint8Array) => Uint8Array[];
   subscriptions: SubscriptionRegistry;
@@ -146,17 +149,15 @@ function receiveOrThrow(
     throw new MessageTooLargeError('incoming', topic, payload.length, parts.maxMessageBytes);
   }
   const header = parseEnvelopeHeader(payload, kind);
-  if (!parts.opener.isForMe(payload)) {
-    const skipped = {
-      topic,
-      recipientKeyId: toHex(header.recipientKeyId),
-      senderKeyId: toHex(header.senderKeyId),
-    };
-    return { kind: 'skipped', skipped };
+  const recipientKeyId = toHex(header.recipientKeyId);
+  const senderKeyId = toHex(header.senderKeyId);
+  // The header is parsed and checked already, so comparing its recipient with the one local key
+  // gives the result of opener.isForMe without parsing the header a second time.
+  if (recipientKeyId !== parts.ownKeyId) {
+    return { kind: 'skipped', skipped: { topic, recipientKeyId, senderKeyId } };
   }
 
   const allowed = parts.subscriptions.allowedSenders(topic);
-  const senderKeyId = toHex(header.senderKeyId);
   // Senders outside the `from` lists are rejected before any X25519 or AEAD work is done.
   if (allowed !== 'any-peer' && !allowed.has(senderKeyId)) {
     throw new SenderNotAllowedError(senderKeyId);
