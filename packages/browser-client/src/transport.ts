@@ -96,8 +96,8 @@ export class NormalizedWebSocket extends EventTarget {
 }
 
 /**
- * Returns a fresh ArrayBuffer with exactly the bytes of a frame. A view is copied over its own
- * range only, so bytes around it in the backing buffer never leak into the stream.
+ * Returns an ArrayBuffer with exactly the bytes of a frame. An ArrayBuffer passes through as it
+ * is; a view is copied over its own range only, so bytes around it never leak into the stream.
  */
 export async function frameBytes(data: unknown): Promise<ArrayBuffer> {
   if (data instanceof ArrayBuffer) return data;

@@ -111,6 +111,7 @@ run(skipReason === undefined ? 'browser client in Chromium' : `skipped: ${skipRe
     });
     await harness(page, 'subscribe', 'odd', `${prefix}/#`, 1);
     nodePeer = await nodePeerFor([browserKey]);
+
     const payloads = Array.from({ length: 40 }, (_, i) =>
       randomBytes(i === 39 ? 200_000 : 1 + i * 97),
     );
@@ -119,6 +120,7 @@ run(skipReason === undefined ? 'browser client in Chromium' : `skipped: ${skipRe
         nodePeer.client.publish(`${prefix}/${i}`, payload, { to: browserKey, qos: 1 }),
       ),
     );
+
     const messages = await harness<PageMessage[]>(
       page,
       'messages',
@@ -130,10 +132,12 @@ run(skipReason === undefined ? 'browser client in Chromium' : `skipped: ${skipRe
     payloads.forEach((payload, i) => {
       expect(byTopic.get(`${prefix}/${i}`)?.sha256, `message ${i}`).toBe(sha256Hex(payload));
     });
+
     const stats = await harness<Record<string, number>>(page, 'oddFrameStats');
     for (const kind of ['blob', 'uint8View', 'dataView', 'arrayBuffer', 'split', 'merged']) {
       expect(stats[kind], kind).toBeGreaterThan(0);
     }
+
     // Sending still works on the same connection.
     await harness(page, 'publish', 'odd', `${prefix}/reply`, nodeKey, {
       text: 'reply over odd frames',
@@ -243,6 +247,7 @@ run(skipReason === undefined ? 'browser client in Chromium' : `skipped: ${skipRe
     const environment = await harness<Record<string, unknown>>(page, 'environment');
     expect(environment['subtle']).toBe('undefined');
     expect(environment['getRandomValues']).toBe('function');
+
     const prefix = uniquePrefix('no-subtle');
     const browserKey = await harness<string>(page, 'storedIdentity', 'no-subtle');
     await harness(page, 'connect', 'plain', wsUrl, {
@@ -251,6 +256,7 @@ run(skipReason === undefined ? 'browser client in Chromium' : `skipped: ${skipRe
     });
     await harness(page, 'subscribe', 'plain', `${prefix}/to-browser/#`, 1);
     nodePeer = await nodePeerFor([browserKey]);
+
     await nodePeer.client.publish(`${prefix}/to-browser/t`, 'no subtle needed', {
       to: browserKey,
       qos: 1,
@@ -263,6 +269,7 @@ run(skipReason === undefined ? 'browser client in Chromium' : `skipped: ${skipRe
       1,
     );
     expect(Buffer.from(message?.hex ?? '', 'hex').toString()).toBe('no subtle needed');
+
     await harness(page, 'publish', 'plain', `${prefix}/to-node`, nodeKey, {
       text: 'sealed without subtle',
     });

@@ -65,10 +65,10 @@ export class RecordReader {
   readonly #seen = new Set<string>();
   clientId: string | undefined;
 
-  constructor(kind: KeyRecordKind, value: unknown, what: string = kind) {
+  constructor(kind: KeyRecordKind, value: unknown, label: string = kind) {
     this.#kind = kind;
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      throw this.error(`${what} must be a JSON object`);
+      throw this.error(`${label} must be a JSON object`);
     }
     this.#object = value as Record<string, unknown>;
   }
@@ -86,8 +86,8 @@ export class RecordReader {
   }
 
   error(detail: string): KeyRecordError {
-    const who = this.clientId === undefined ? '' : ` of client ${JSON.stringify(this.clientId)}`;
-    return new KeyRecordError(this.#kind, 'malformed', this.clientId, `Malformed ${this.#kind}${who}: ${detail}.`);
+    const clientSuffix = this.clientId === undefined ? '' : ` of client ${JSON.stringify(this.clientId)}`;
+    return new KeyRecordError(this.#kind, 'malformed', this.clientId, `Malformed ${this.#kind}${clientSuffix}: ${detail}.`);
   }
 
   #get(name: string): unknown {

@@ -264,12 +264,12 @@ export class KeyDirectory {
    * neither revoked nor expired, and retired keys within their grace period. For EnvelopeOpener.
    */
   readonly resolveSender = (keyId: Uint8Array | string): Uint8Array[] => {
-    const wanted = typeof keyId === 'string' ? keyId : toHex(keyId);
+    const requestedKeyId = typeof keyId === 'string' ? keyId : toHex(keyId);
     const now = this.#now();
     const out: Uint8Array[] = [];
     for (const { announcement: a } of this.#peers.values()) {
       for (const key of this.#usableKeys(a, now)) {
-        if (keyIdHex(key) === wanted) out.push(key.slice());
+        if (keyIdHex(key) === requestedKeyId) out.push(key.slice());
       }
     }
     return out;
@@ -286,13 +286,13 @@ export class KeyDirectory {
    * validity, KeyRevokedError for a revoked key, undefined for a key never announced.
    */
   explainUnknownSender(keyId: Uint8Array | string): E2eeError | undefined {
-    const wanted = typeof keyId === 'string' ? keyId : toHex(keyId);
-    const revoked = this.#revocations.find((r) => keyIdHex(r.encryptionKey) === wanted);
-    if (revoked !== undefined) return new KeyRevokedError(revoked.clientId, wanted);
+    const requestedKeyId = typeof keyId === 'string' ? keyId : toHex(keyId);
+    const revoked = this.#revocations.find((r) => keyIdHex(r.encryptionKey) === requestedKeyId);
+    if (revoked !== undefined) return new KeyRevokedError(revoked.clientId, requestedKeyId);
     for (const { announcement: a } of this.#peers.values()) {
-      if (keyIdHex(a.encryptionKey) === wanted) return new KeyExpiredError(wanted, a.validUntil, 'announcement validity ended');
-      const link = a.rotations.find((l) => keyIdHex(l.encryptionKey) === wanted);
-      if (link !== undefined) return new KeyExpiredError(wanted, link.retiredAt + this.graceMs, 'rotation grace period ended');
+      if (keyIdHex(a.encryptionKey) === requestedKeyId) return new KeyExpiredError(requestedKeyId, a.validUntil, 'announcement validity ended');
+      const link = a.rotations.find((l) => keyIdHex(l.encryptionKey) === requestedKeyId);
+      if (link !== undefined) return new KeyExpiredError(requestedKeyId, link.retiredAt + this.graceMs, 'rotation grace period ended');
     }
     return undefined;
   }

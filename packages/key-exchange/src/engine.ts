@@ -423,7 +423,11 @@ export class KeyExchange<M = undefined> {
     }
   }
 
-  /** Publishes the own records again after a discovery request (brokers without retain), at most once a second. */
+  /**
+   * Publishes the own announcement again and resends group keys to the requester after a discovery request
+   * (brokers without retain). It runs at most once a second: a request within 1000 ms of the last run is dropped,
+   * even when it comes from another client, and publish errors are ignored.
+   */
   async #discovery(payload: Uint8Array): Promise<void> {
     const requester = new TextDecoder().decode(payload);
     if (requester === this.clientId) return;

@@ -96,11 +96,13 @@ export class LocalKeys {
     if (!Number.isSafeInteger(this.validityMs) || this.validityMs < 1000) {
       throw new RangeError(`validityMs must be an integer of at least 1000 milliseconds, got ${this.validityMs}`);
     }
+
     this.#now = options.now ?? Date.now;
     this.#provider = options.provider ?? nobleProvider;
     this.#replayWindow = options.replayWindow;
     this.#resolveSender = options.resolveSender ?? (() => []);
     this.#identity = options.identity;
+
     const state = options.state;
     this.#seq = state?.seq ?? 0;
     this.#rotations = (state?.rotations ?? []).map((link, index) => rotationLinkFromJson(link, index));
@@ -109,6 +111,7 @@ export class LocalKeys {
       retiredAt: entry.retiredAt,
     }));
     this.#expired = [...(state?.expired ?? [])];
+
     for (const e of options.endorsements ?? []) {
       if (e.clientId !== this.clientId || e.prefix !== this.prefix) {
         throw new RangeError(
@@ -118,6 +121,7 @@ export class LocalKeys {
       }
     }
     this.#endorsements = [...(state?.endorsements ?? []).map(endorsementFromJson), ...(options.endorsements ?? [])];
+
     // Links and endorsements saved for another identity (the key file was replaced) are dropped.
     const lastLink = this.#rotations.at(-1);
     if (lastLink !== undefined && !this.#verifiesLastLink(lastLink)) this.#rotations = [];

@@ -24,7 +24,7 @@ export async function loadIdentity(rawPath: string): Promise<KeyPair> {
   } catch (error) {
     // A group-readable .pub file would otherwise get the advice to chmod 600 it.
     if (await containsPublicKeyLine(path)) {
-      throw new UsageError(`${path} holds a public key; pass the matching .key file to --identity`, { cause: error });
+      throw new UsageError(`${path} contains a public key; pass the matching .key file to --identity`, { cause: error });
     }
     throw new UsageError(`cannot use --identity '${path}': ${describeKeyFileError(error)}`, { cause: error });
   }

@@ -99,8 +99,10 @@ export const KEYGEN_OPTIONS = {
 /** Parses the arguments of `mqtt-e2ee pub`; throws {@link UsageError} for a command line that cannot run. */
 export function parsePubArgs(args: readonly string[]): Parsed<PubOptions> {
   if (args.includes('--help')) return { help: true };
+
   const values = parseCommandLine('pub', args, PUB_OPTIONS);
   const { connection, urlTopic } = parseConnection(values);
+
   const topics = stringList(values, 'topic');
   if (topics.length > 1) throw new UsageError('-t/--topic given more than once; pub sends to one topic');
   if (topics.length === 1 && urlTopic !== undefined) {
@@ -110,6 +112,7 @@ export function parsePubArgs(args: readonly string[]): Parsed<PubOptions> {
   if (topic === undefined) {
     throw new UsageError('missing -t/--topic: pass the topic to publish to, e.g. -t sensors/room1, or end the -L URL with /TOPIC');
   }
+
   const kx = parseKxFlags(values);
   const group = parseGroup(values, kx);
   const options: PubOptions = {
@@ -121,12 +124,14 @@ export function parsePubArgs(args: readonly string[]): Parsed<PubOptions> {
     qos: parseQos('-q/--qos', stringValue(values, 'qos') ?? '0'),
     retain: booleanValue(values, 'retain'),
   };
+
   if (kx !== undefined && group === undefined && options.to.length === 0) {
     throw new UsageError('missing --to: pass the client id of each recipient, e.g. --to bob, or send to a group with --group and --member');
   }
   if (group !== undefined && options.to.length > 0) {
     throw new UsageError('--group and --to conflict: a group message goes to the --member clients; drop --to');
   }
+
   if (kx !== undefined) options.kx = kx;
   if (group !== undefined) options.group = group;
   return { help: false, options };
@@ -135,17 +140,21 @@ export function parsePubArgs(args: readonly string[]): Parsed<PubOptions> {
 /** Parses the arguments of `mqtt-e2ee sub`; throws {@link UsageError} for a command line that cannot run. */
 export function parseSubArgs(args: readonly string[]): Parsed<SubOptions> {
   if (args.includes('--help')) return { help: true };
+
   const values = parseCommandLine('sub', args, SUB_OPTIONS);
   const { connection, urlTopic } = parseConnection(values);
+
   const topics = stringList(values, 'topic').map((filter) => checkTopicFilter('-t/--topic', filter));
   if (urlTopic !== undefined) topics.unshift(checkTopicFilter('-L/--url', urlTopic));
   if (topics.length === 0) {
     throw new UsageError('missing -t/--topic: pass at least one topic filter, e.g. -t sensors/#, or end the -L URL with /FILTER');
   }
+
   const cleanSession = !booleanValue(values, 'disable-clean-session');
   if (!cleanSession && connection.clientId === undefined) {
     throw new UsageError('-c/--disable-clean-session needs a fixed client id; add -i CLIENT_ID');
   }
+
   const kx = parseKxFlags(values);
   const options: SubOptions = {
     connection,
@@ -159,6 +168,7 @@ export function parseSubArgs(args: readonly string[]): Parsed<SubOptions> {
     cleanSession,
   };
   if (kx !== undefined) options.kx = kx;
+
   const count = stringValue(values, 'count');
   if (count !== undefined) options.count = parseInteger('-C/--count', count, 1, Number.MAX_SAFE_INTEGER);
   const timeout = stringValue(values, 'timeout');

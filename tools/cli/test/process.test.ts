@@ -199,7 +199,7 @@ describe('key value errors', () => {
     await chmod(join(dir, 'bob.pub'), 0o644);
     const child = children.cli(['pub', '--identity', 'bob.pub', '--to', 'alice.pub', '-t', 't', '-m', 'x'], dir);
     expect(await child.exited).toBe(2);
-    expect(child.stderr).toContain('bob.pub holds a public key; pass the matching .key file to --identity');
+    expect(child.stderr).toContain('bob.pub contains a public key; pass the matching .key file to --identity');
     expect(child.stderr).not.toMatch(/chmod/);
   });
 

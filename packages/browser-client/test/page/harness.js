@@ -86,7 +86,7 @@ class OddFramesWebSocket extends EventTarget {
       this.#heldBack = undefined;
       OddFramesWebSocket.stats.merged++;
     } else if (this.#count % 4 === 0) {
-      // Holds this frame back and delivers it together with the next one.
+      // Delays this frame and delivers it together with the next one.
       this.#heldBack = bytes;
       setTimeout(() => this.#flush(), 20);
       return;
@@ -96,9 +96,9 @@ class OddFramesWebSocket extends EventTarget {
 
   #flush() {
     if (this.#heldBack === undefined) return;
-    const held = this.#heldBack;
+    const delayedFrame = this.#heldBack;
     this.#heldBack = undefined;
-    this.#deliver(held);
+    this.#deliver(delayedFrame);
   }
 
   #deliver(bytes) {
@@ -173,6 +173,7 @@ window.harness = {
       options.keyExchange !== undefined
         ? { keyExchange: options.keyExchange }
         : { identity: await resolveIdentity(options.identity), peers: options.peers ?? [] };
+
     const client = await connectE2ee(url, {
       ...keys,
       mqtt: { reconnectPeriod: 200, connectTimeout: 5000, ...options.mqtt },
@@ -181,6 +182,7 @@ window.harness = {
       ...(options.replayStateDatabase ? { replayStateDatabase: options.replayStateDatabase } : {}),
     });
     entry.client = client;
+
     client.on('message', (message) => entry.messages.push(summarize(message)));
     client.on('decrypt-error', (error) =>
       entry.errors.push({ topic: error.topic, code: error.code, name: error.name }),
@@ -195,6 +197,7 @@ window.harness = {
     client.on('error', (error) =>
       entry.events.push(`error:${error.code ?? error.message}:${error.closeCode ?? ''}`),
     );
+
     clients.set(name, entry);
     return client.publicKeyText;
   },
