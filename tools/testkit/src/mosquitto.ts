@@ -1,10 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, waitForPort } from './net.js';
+import { freePort } from './net.js';
 import { createTestPki, writeTestPki, type TestPki, type TestPkiFiles } from './pki.js';
+import { findBinary, startServer } from './server-process.js';
 
 export interface MosquittoOptions {
   /** Serve MQTT over TLS (and WebSockets over TLS when `websockets` is set). Default false. */
@@ -41,11 +40,7 @@ const MAX_START_ATTEMPTS = 3;
 
 /** Returns the Mosquitto binary: MOSQUITTO_BIN when set, otherwise the first usual install path that exists. */
 export function mosquittoPath(): string | undefined {
-  const fromEnv = process.env['MOSQUITTO_BIN'];
-  if (fromEnv !== undefined && fromEnv !== '') {
-    return existsSync(fromEnv) ? fromEnv : undefined;
-  }
-  return CANDIDATE_PATHS.find((path) => existsSync(path));
+  return findBinary('MOSQUITTO_BIN', CANDIDATE_PATHS);
 }
 
 /** Returns whether a Mosquitto binary is installed, so tests can skip with a reason when it is not. */
@@ -93,46 +88,6 @@ function buildConfig(
   return `${lines.join('\n')}\n`;
 }
 
-interface Launched {
-  readonly child: ChildProcess;
-  readonly output: string[];
-  exitError(): Error | undefined;
-}
-
-function launch(binary: string, configPath: string): Launched {
-  const child = spawn(binary, ['-c', configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const output: string[] = [];
-  child.stdout?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-  let spawnError: Error | undefined;
-  child.once('error', (error) => {
-    spawnError = error;
-  });
-  const exitError = (): Error | undefined => {
-    if (spawnError !== undefined) {
-      return new Error(`Failed to start ${binary}: ${spawnError.message}`, { cause: spawnError });
-    }
-    if (child.exitCode !== null || child.signalCode !== null) {
-      const exitStatus =
-        child.exitCode !== null ? `code ${child.exitCode}` : `signal ${String(child.signalCode)}`;
-      return new Error(`Mosquitto exited with ${exitStatus} during startup. Log:\n${output.join('')}`);
-    }
-    return undefined;
-  };
-  return { child, output, exitError };
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) {
-    return;
-  }
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
-  await exited;
-  clearTimeout(timer);
-}
-
 /**
  * Starts /usr/sbin/mosquitto (or MOSQUITTO_BIN) with a generated config in a temp directory,
  * listening on free loopback ports, and waits until every listener accepts TCP connections.
@@ -150,37 +105,37 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Ru
   const dir = await mkdtemp(join(tmpdir(), 'mqtt-e2ee-mosquitto-'));
   const pki = useTls ? options.pki ?? createTestPki({ otherCa: true }) : undefined;
   const pkiFiles = pki ? await writeTestPki(pki, dir) : undefined;
-  let lastError: Error | undefined;
-  for (let attempt = 0; attempt < MAX_START_ATTEMPTS; attempt++) {
-    const port = await freePort();
-    const wsPort = options.websockets === true ? await freePort() : undefined;
-    const configPath = join(dir, 'mosquitto.conf');
-    await writeFile(configPath, buildConfig(port, wsPort, pkiFiles, mtls, options.extraConfig), { mode: 0o600 });
-    const launched = launch(binary, configPath);
-    try {
-      const timeoutMs = options.startTimeoutMs ?? 10_000;
-      await waitForPort('127.0.0.1', port, timeoutMs, launched.exitError);
-      if (wsPort !== undefined) {
-        await waitForPort('127.0.0.1', wsPort, timeoutMs, launched.exitError);
-      }
-    } catch (error) {
-      lastError = error as Error;
-      await stopChild(launched.child);
-      continue;
-    }
+  let port = 0;
+  let wsPort: number | undefined;
+  try {
+    const server = await startServer({
+      label: 'Mosquitto',
+      binary,
+      attempts: MAX_START_ATTEMPTS,
+      startTimeoutMs: options.startTimeoutMs ?? 10_000,
+      killAfterMs: 3000,
+      prepare: async () => {
+        port = await freePort();
+        wsPort = options.websockets === true ? await freePort() : undefined;
+        const configPath = join(dir, 'mosquitto.conf');
+        await writeFile(configPath, buildConfig(port, wsPort, pkiFiles, mtls, options.extraConfig), { mode: 0o600 });
+        return { configPath, ports: wsPort === undefined ? [port] : [port, wsPort] };
+      },
+    });
     const scheme = useTls ? 's' : '';
     return {
       url: `mqtt${scheme}://127.0.0.1:${port}`,
       port,
       ...(wsPort !== undefined ? { wsUrl: `ws${scheme}://127.0.0.1:${wsPort}/mqtt` } : {}),
       ...(pki !== undefined && pkiFiles !== undefined ? { pki, pkiFiles } : {}),
-      log: () => launched.output.join(''),
+      log: server.log,
       stop: async () => {
-        await stopChild(launched.child);
+        await server.stop();
         await rm(dir, { recursive: true, force: true });
       },
     };
+  } catch (error) {
+    await rm(dir, { recursive: true, force: true });
+    throw error;
   }
-  await rm(dir, { recursive: true, force: true });
-  throw new Error(`Mosquitto did not start after ${MAX_START_ATTEMPTS} attempts`, { cause: lastError });
 }

@@ -1,9 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, waitForPort } from './net.js';
+import { freePort } from './net.js';
+import { findBinary, startServer } from './server-process.js';
 
 export interface NatsOptions {
   /** Time to wait for the listeners in milliseconds. Default 20000, because JetStream starts first. */
@@ -28,11 +27,7 @@ const MAX_START_ATTEMPTS = 3;
 
 /** Returns the nats-server binary: NATS_SERVER_BIN when set, otherwise the first usual install path that exists. */
 export function natsServerPath(): string | undefined {
-  const fromEnv = process.env['NATS_SERVER_BIN'];
-  if (fromEnv !== undefined && fromEnv !== '') {
-    return existsSync(fromEnv) ? fromEnv : undefined;
-  }
-  return CANDIDATE_PATHS.find((path) => existsSync(path));
+  return findBinary('NATS_SERVER_BIN', CANDIDATE_PATHS);
 }
 
 /** Returns whether nats-server is installed. */
@@ -58,15 +53,6 @@ function buildConfig(natsPort: number, mqttPort: number, storeDir: string, name:
   ].join('\n');
 }
 
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-  await exited;
-  clearTimeout(timer);
-}
-
 /**
  * Starts nats-server with JetStream and an MQTT listener on free loopback ports, with a generated
  * config and store in a temp directory, and waits until the MQTT port accepts TCP connections.
@@ -78,46 +64,37 @@ export async function startNats(options: NatsOptions = {}): Promise<RunningNats>
     throw new Error('nats-server is not installed: install it (apt-get install nats-server) or set NATS_SERVER_BIN');
   }
   const dir = await mkdtemp(join(tmpdir(), 'mqtt-e2ee-nats-'));
-  let lastError: Error | undefined;
-  for (let attempt = 0; attempt < MAX_START_ATTEMPTS; attempt++) {
-    const natsPort = await freePort();
-    const mqttPort = await freePort();
-    const configPath = join(dir, 'nats.conf');
-    const storeDir = join(dir, `jetstream-${attempt}`);
-    await writeFile(configPath, buildConfig(natsPort, mqttPort, storeDir, `mqtt-e2ee-test-${mqttPort}`), { mode: 0o600 });
-    const child = spawn(binary, ['-c', configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const output: string[] = [];
-    child.stdout?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-    child.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-    let spawnError: Error | undefined;
-    child.once('error', (error) => {
-      spawnError = error;
+  let natsPort = 0;
+  let mqttPort = 0;
+  try {
+    const server = await startServer({
+      label: 'nats-server',
+      binary,
+      attempts: MAX_START_ATTEMPTS,
+      startTimeoutMs: options.startTimeoutMs ?? 20_000,
+      killAfterMs: 5000,
+      prepare: async (attempt) => {
+        natsPort = await freePort();
+        mqttPort = await freePort();
+        const configPath = join(dir, 'nats.conf');
+        const storeDir = join(dir, `jetstream-${attempt}`);
+        const config = buildConfig(natsPort, mqttPort, storeDir, `mqtt-e2ee-test-${mqttPort}`);
+        await writeFile(configPath, config, { mode: 0o600 });
+        return { configPath, ports: [mqttPort] };
+      },
     });
-    const exitError = (): Error | undefined => {
-      if (spawnError !== undefined) return new Error(`Failed to start ${binary}: ${spawnError.message}`, { cause: spawnError });
-      if (child.exitCode !== null || child.signalCode !== null) {
-        return new Error(`nats-server exited during startup. Log:\n${output.join('')}`);
-      }
-      return undefined;
-    };
-    try {
-      await waitForPort('127.0.0.1', mqttPort, options.startTimeoutMs ?? 20_000, exitError);
-    } catch (error) {
-      lastError = error as Error;
-      await stopChild(child);
-      continue;
-    }
     return {
       url: `mqtt://127.0.0.1:${mqttPort}`,
       port: mqttPort,
       natsUrl: `nats://127.0.0.1:${natsPort}`,
-      log: () => output.join(''),
+      log: server.log,
       stop: async () => {
-        await stopChild(child);
+        await server.stop();
         await rm(dir, { recursive: true, force: true });
       },
     };
+  } catch (error) {
+    await rm(dir, { recursive: true, force: true });
+    throw error;
   }
-  await rm(dir, { recursive: true, force: true });
-  throw new Error(`nats-server did not start after ${MAX_START_ATTEMPTS} attempts`, { cause: lastError });
 }
