@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import type { BenchResults } from './main.js';
 import { formatFixed, formatRate } from './stats.js';
+import { cryptoRateCells } from './table.js';
 
 const NUMERIC = /^(>= )?[-\d.,]+(k|M|x)?( \/ [\d.]+(k|M)?)?( met| missed)?$|^n\/a$|^-$/;
 
@@ -42,14 +43,7 @@ function render(results: BenchResults): string {
     table(
       ['provider', 'bytes', 'seal ops/s', 'open ops/s', 'seal MB/s', 'open MB/s', 'aeadSeal ops/s', 'aeadOpen ops/s', 'library seal / open ops/s', 'envelope / aead', 'envelope / library'],
       results.crypto.map((row) => [
-        row.provider,
-        String(row.size_bytes),
-        formatRate(row.seal_ops_per_s),
-        formatRate(row.open_ops_per_s),
-        formatFixed(row.seal_mb_per_s, 1),
-        formatFixed(row.open_mb_per_s, 1),
-        formatRate(row.provider_aead_seal_ops_per_s),
-        formatRate(row.provider_aead_open_ops_per_s),
+        ...cryptoRateCells(row),
         row.library_aead_seal_ops_per_s === null || row.library_aead_open_ops_per_s === null
           ? 'n/a'
           : `${formatRate(row.library_aead_seal_ops_per_s)} / ${formatRate(row.library_aead_open_ops_per_s)}`,

@@ -6,7 +6,8 @@ import { createCipheriv, createDecipheriv } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { nobleProvider, type CryptoProvider } from '@mqtt-e2ee/envelope';
-import { nodeProvider } from '@mqtt-e2ee/envelope/node';
+import { fastestProvider, loadSodiumProvider, nodeProvider } from '@mqtt-e2ee/envelope/node';
+import type { SodiumModule } from '@mqtt-e2ee/envelope/sodium';
 
 /** A library's ChaCha20-Poly1305 called directly, without the provider's checks. */
 export interface RawAead {
@@ -52,26 +53,7 @@ const nodeRaw: RawAead = {
   },
 };
 
-interface SodiumAead {
-  crypto_aead_chacha20poly1305_ietf_encrypt(
-    c: Uint8Array,
-    m: Uint8Array,
-    ad: Uint8Array | null,
-    nsec: null,
-    npub: Uint8Array,
-    k: Uint8Array,
-  ): number;
-  crypto_aead_chacha20poly1305_ietf_decrypt(
-    m: Uint8Array,
-    nsec: null,
-    c: Uint8Array,
-    ad: Uint8Array | null,
-    npub: Uint8Array,
-    k: Uint8Array,
-  ): number;
-}
-
-function sodiumRaw(sodium: SodiumAead): RawAead {
+function sodiumRaw(sodium: SodiumModule): RawAead {
   return {
     seal(key, nonce, aad, plaintext) {
       const out = new Uint8Array(plaintext.length + TAG);
@@ -86,70 +68,38 @@ function sodiumRaw(sodium: SodiumAead): RawAead {
   };
 }
 
-/** Loads sodium-native through CommonJS require, because it is a native addon. */
-function loadSodium(): SodiumAead | undefined {
-  try {
-    return createRequire(import.meta.url)('sodium-native') as SodiumAead;
-  } catch {
-    return undefined;
-  }
-}
-
-function isProvider(value: unknown): value is CryptoProvider {
-  const candidate = value as Partial<CryptoProvider> | null;
-  return (
-    typeof candidate === 'object' &&
-    candidate !== null &&
-    typeof candidate.name === 'string' &&
-    typeof candidate.aeadSeal === 'function' &&
-    typeof candidate.aeadOpen === 'function'
-  );
-}
-
-/** Imports a module by a name that may not exist yet; returns undefined when it does not. */
-async function tryImport(specifier: string): Promise<Record<string, unknown> | undefined> {
-  try {
-    return (await import(specifier)) as Record<string, unknown>;
-  } catch {
-    return undefined;
-  }
-}
-
 export interface LoadedProviders {
   entries: ProviderEntry[];
   missing: MissingProvider[];
-  /** The provider that fastestProvider() picks, or the fastest one measured here when that export is missing. */
+  /** The provider that fastestProvider() picks. */
   fastest: CryptoProvider;
   /** Source of the `fastest` choice, for the report. */
   fastestSource: string;
 }
 
-/** Loads noble, node and (when its entry point exists) sodium-native, and picks the fastest. */
+/**
+ * Loads sodium-native once through the envelope package's loader, keeping the raw module for the
+ * library AEAD column. Both are undefined when the native addon does not load.
+ */
+function loadSodium(): { provider: CryptoProvider | undefined; module: SodiumModule | undefined } {
+  const require = createRequire(import.meta.url);
+  let module: SodiumModule | undefined;
+  const provider = loadSodiumProvider((specifier) => (module = require(specifier) as SodiumModule));
+  return { provider, module: provider === undefined ? undefined : module };
+}
+
+/** Loads noble, node and (when sodium-native loads) sodium, and takes the pick of fastestProvider(). */
 export async function loadProviders(): Promise<LoadedProviders> {
   const entries: ProviderEntry[] = [
     { provider: nobleProvider, raw: nobleRaw },
     { provider: nodeProvider, raw: nodeRaw },
   ];
   const missing: MissingProvider[] = [];
-  const sodiumModule = await tryImport('@mqtt-e2ee/envelope/sodium');
-  const sodiumProvider = Object.values(sodiumModule ?? {}).find(isProvider);
   const sodium = loadSodium();
-  if (sodiumProvider !== undefined) {
-    entries.push({ provider: sodiumProvider, raw: sodium === undefined ? undefined : sodiumRaw(sodium) });
+  if (sodium.provider !== undefined) {
+    entries.push({ provider: sodium.provider, raw: sodium.module === undefined ? undefined : sodiumRaw(sodium.module) });
   } else {
-    missing.push({ name: 'sodium', reason: "'@mqtt-e2ee/envelope/sodium' exports no provider in this build" });
+    missing.push({ name: 'sodium', reason: 'sodium-native did not load: install it with pnpm add sodium-native' });
   }
-  const nodeModule = (await tryImport('@mqtt-e2ee/envelope/node')) ?? {};
-  const pick = nodeModule['fastestProvider'];
-  if (typeof pick === 'function') {
-    const chosen: unknown = await (pick as () => unknown)();
-    if (isProvider(chosen)) return { entries, missing, fastest: chosen, fastestSource: 'fastestProvider()' };
-  }
-  const fallback = sodiumProvider ?? nodeProvider;
-  return {
-    entries,
-    missing,
-    fastest: fallback,
-    fastestSource: `'${fallback.name}' (fastestProvider() is not exported by '@mqtt-e2ee/envelope/node' in this build)`,
-  };
+  return Promise.resolve({ entries, missing, fastest: fastestProvider(), fastestSource: 'fastestProvider()' });
 }

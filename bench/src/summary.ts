@@ -2,7 +2,7 @@
 import type { BrowserResult } from './browser.js';
 import type { BenchResults } from './main.js';
 import { formatFixed, formatRate } from './stats.js';
-import { formatTable } from './table.js';
+import { cryptoRateCells, formatTable } from './table.js';
 
 function ratioCell(value: number | null): string {
   return value === null ? 'n/a' : `${value.toFixed(3)}x`;
@@ -43,14 +43,7 @@ export function printSummary(results: BenchResults, log: (line: string) => void)
       formatTable(
         ['provider', 'bytes', 'seal', 'open', 'seal MB/s', 'open MB/s', 'aeadSeal', 'aeadOpen', 'lib seal', 'lib open', 'env/aead', 'env/lib'],
         results.crypto.map((row) => [
-          row.provider,
-          String(row.size_bytes),
-          formatRate(row.seal_ops_per_s),
-          formatRate(row.open_ops_per_s),
-          formatFixed(row.seal_mb_per_s, 1),
-          formatFixed(row.open_mb_per_s, 1),
-          formatRate(row.provider_aead_seal_ops_per_s),
-          formatRate(row.provider_aead_open_ops_per_s),
+          ...cryptoRateCells(row),
           row.library_aead_seal_ops_per_s === null ? 'n/a' : formatRate(row.library_aead_seal_ops_per_s),
           row.library_aead_open_ops_per_s === null ? 'n/a' : formatRate(row.library_aead_open_ops_per_s),
           ratioCell(row.envelope_vs_provider_aead),

@@ -1,4 +1,6 @@
-/** Plain-text tables for the console summary. */
+/** Plain-text tables for the console summary, and cells shared with the Markdown report. */
+import type { CryptoRow } from './crypto.js';
+import { formatFixed, formatRate } from './stats.js';
 
 /** Formats rows as a table with a header line; numbers and 'n/a' align right. */
 export function formatTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
@@ -15,4 +17,21 @@ export function formatTable(header: readonly string[], rows: readonly (readonly 
       .trimEnd();
   const rule = widths.map((width) => '-'.repeat(width)).join('  ');
   return [line(header), rule, ...rows.map(line)].join('\n');
+}
+
+/**
+ * The first eight cells of a crypto row: provider, size, envelope ops/s and MB/s, and the
+ * provider's AEAD ops/s. The console and Markdown tables add their own library and ratio cells.
+ */
+export function cryptoRateCells(row: CryptoRow): string[] {
+  return [
+    row.provider,
+    String(row.size_bytes),
+    formatRate(row.seal_ops_per_s),
+    formatRate(row.open_ops_per_s),
+    formatFixed(row.seal_mb_per_s, 1),
+    formatFixed(row.open_mb_per_s, 1),
+    formatRate(row.provider_aead_seal_ops_per_s),
+    formatRate(row.provider_aead_open_ops_per_s),
+  ];
 }
