@@ -1,6 +1,7 @@
 /** Validation of the browser client's options, with the Node-only options rejected by name. */
 import type { KeyPair } from '@mqtt-e2ee/envelope';
 import {
+  checkBrokerUrlWith,
   checkKnownKeys,
   checkMqttOptions,
   checkOptionalString,
@@ -185,33 +186,9 @@ function checkDebug(value: unknown): (message: string) => void {
 
 /** Checks the broker URL and returns it without user name and password, for messages. */
 export function checkBrokerUrl(brokerUrl: unknown): string {
-  if (typeof brokerUrl !== 'string') {
-    throw new InvalidOptionError(
-      'brokerUrl',
-      "a URL string such as 'wss://broker.example:8884/mqtt'",
-      brokerUrl,
-    );
-  }
-  let url: URL;
-  try {
-    url = new URL(brokerUrl);
-  } catch (error) {
-    throw new OptionRangeError(
-      'brokerUrl',
-      "a URL such as 'wss://broker.example:8884/mqtt'",
-      new Described('a string that is not an absolute URL'),
-      { cause: error },
-    );
-  }
-  const protocol = url.protocol.replace(/:$/, '');
-  if (!BROKER_PROTOCOLS.includes(protocol)) {
-    throw new OptionRangeError(
-      'brokerUrl',
-      'a ws: or wss: URL, because a browser reaches MQTT brokers only over WebSockets',
-      new Described(`a URL with the scheme ${url.protocol}`),
-    );
-  }
-  url.username = '';
-  url.password = '';
-  return url.toString();
+  return checkBrokerUrlWith(brokerUrl, {
+    protocols: BROKER_PROTOCOLS,
+    example: 'wss://broker.example:8884/mqtt',
+    schemeExpected: 'a ws: or wss: URL, because a browser reaches MQTT brokers only over WebSockets',
+  });
 }

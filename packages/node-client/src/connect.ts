@@ -3,7 +3,7 @@ import { debuglog } from 'node:util';
 import { connect } from 'mqtt';
 import type { E2eeClient } from './core/client.js';
 import { openE2eeClient } from './core/connect.js';
-import { Described, InvalidOptionError, OptionRangeError } from './core/errors.js';
+import { checkBrokerUrlWith } from './core/broker-url.js';
 import { resolveOptions, type ConnectE2eeOptions } from './options.js';
 import { asBuffer } from './payload.js';
 
@@ -44,35 +44,10 @@ export async function connectE2ee(
 
 /** Checks the broker URL and returns it without user name and password, for messages. */
 function checkBrokerUrl(brokerUrl: unknown): string {
-  if (typeof brokerUrl !== 'string') {
-    throw new InvalidOptionError(
-      'brokerUrl',
-      "a URL string such as 'mqtts://broker.example:8883'",
-      brokerUrl,
-    );
-  }
-  let url: URL;
-  try {
-    url = new URL(brokerUrl);
-  } catch (error) {
-    throw new OptionRangeError(
-      'brokerUrl',
-      "a URL such as 'mqtts://broker.example:8883'",
-      new Described('a string that is not an absolute URL'),
-      {
-        cause: error,
-      },
-    );
-  }
-  const protocol = url.protocol.replace(/:$/, '').replace(/\+unix$/, '');
-  if (!BROKER_PROTOCOLS.includes(protocol)) {
-    throw new OptionRangeError(
-      'brokerUrl',
-      `a URL with one of the schemes ${BROKER_PROTOCOLS.join(', ')}`,
-      new Described(`a URL with the scheme ${url.protocol}`),
-    );
-  }
-  url.username = '';
-  url.password = '';
-  return url.toString();
+  return checkBrokerUrlWith(brokerUrl, {
+    protocols: BROKER_PROTOCOLS,
+    example: 'mqtts://broker.example:8883',
+    schemeExpected: `a URL with one of the schemes ${BROKER_PROTOCOLS.join(', ')}`,
+    unixSockets: true,
+  });
 }

@@ -3,6 +3,7 @@
  * entries share. It imports no node: modules and takes an MQTT.js client that the caller opens,
  * so it runs with any MQTT.js build and transport.
  */
+export { checkBrokerUrlWith, type BrokerUrlRules } from './broker-url.js';
 export { connectE2eeWith, openE2eeClient, type CoreConnectOptions, type PlatformHooks } from './connect.js';
 export {
   E2eeClient,
