@@ -151,3 +151,49 @@ function readUint32(source: Uint8Array, offset: number): number {
   }
   return ((b0 << 24) | (b1 << 16) | (b2 << 8) | b3) >>> 0;
 }
+
+/**
+ * Reads 8 big-endian bytes at `offset` as a number when the value is below 2^53, and as a bigint
+ * above, so that the common case creates no BigInt.
+ */
+export function readSeq(source: Uint8Array, offset: number): number | bigint {
+  const high = readUint32(source, offset);
+  const low = readUint32(source, offset + 4);
+  if (high < 0x200000) return high * 0x100000000 + low;
+  return (BigInt(high) << 32n) | BigInt(low);
+}
+
+/** Writes a sequence number below 2^53 as 8 big-endian bytes at `offset`. */
+export function writeSafeUint64(target: Uint8Array, offset: number, value: number): void {
+  writeUint32(target, offset, Math.floor(value / 0x100000000));
+  writeUint32(target, offset + 4, value >>> 0);
+}
+
+/** Size of one chunk of a BytePool. */
+const POOL_CHUNK_BYTES = 16 * 1024;
+/** Largest request a BytePool serves from a chunk; larger ones get arrays of their own. */
+const POOL_MAX_REQUEST = 4 * 1024;
+
+/**
+ * Hands out views into shared 16 KiB chunks, as Node.js does for small Buffers: a new Uint8Array
+ * with memory of its own costs several times more than a view, and envelopes and plaintexts are
+ * allocated once per message. A view's `buffer` holds other messages of the same sealer or opener,
+ * so a caller that needs the bytes alone copies them with slice().
+ */
+export class BytePool {
+  #chunk = new ArrayBuffer(POOL_CHUNK_BYTES);
+  #used = 0;
+
+  /** Returns `length` zero bytes. Views never overlap and are never handed out twice. */
+  take(length: number): Uint8Array {
+    if (length > POOL_MAX_REQUEST) return new Uint8Array(length);
+    if (this.#used + length > POOL_CHUNK_BYTES) {
+      this.#chunk = new ArrayBuffer(POOL_CHUNK_BYTES);
+      this.#used = 0;
+    }
+    const view = new Uint8Array(this.#chunk, this.#used, length);
+    // Each view starts on an 8-byte boundary.
+    this.#used += (length + 7) & ~7;
+    return view;
+  }
+}

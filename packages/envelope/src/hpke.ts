@@ -6,7 +6,7 @@ import { checkBytes, checkInteger, concat, i2osp, utf8 } from './bytes.js';
 import { authDecap, authEncap, decap, encap, KEM_ID, type EncapOptions } from './dhkem.js';
 import { HASH_LENGTH, labeledExpand, labeledExtract } from './kdf.js';
 import { nobleProvider } from './providers/noble.js';
-import { AEAD_KEY_LENGTH, AEAD_NONCE_LENGTH, type CryptoProvider } from './provider.js';
+import { AEAD_KEY_LENGTH, AEAD_NONCE_LENGTH, openWith, sealInto, type CryptoProvider } from './provider.js';
 
 /** KDF id of HKDF-SHA256 (RFC 9180 section 7.2). */
 export const KDF_ID = 0x0001;
@@ -72,21 +72,25 @@ export function computeNonce(baseNonce: Uint8Array, seq: bigint): Uint8Array {
   return computeNonceInto(new Uint8Array(AEAD_NONCE_LENGTH), baseNonce, seq);
 }
 
-/** ComputeNonce into `nonce`, which it returns. */
-function computeNonceInto(nonce: Uint8Array, baseNonce: Uint8Array, seq: bigint): Uint8Array {
-  if (seq < 0n || seq > MAX_NONCE_SEQ) {
-    throw new RangeError(`value must fit in ${AEAD_NONCE_LENGTH} unsigned bytes, got ${seq}`);
-  }
+/**
+ * ComputeNonce into `nonce`, which it returns. `seq` is a bigint, or a number that the caller
+ * checked to be a safe non-negative integer.
+ */
+function computeNonceInto(nonce: Uint8Array, baseNonce: Uint8Array, seq: bigint | number): Uint8Array {
   checkBytes(baseNonce, 'base nonce', AEAD_NONCE_LENGTH);
-  nonce.set(baseNonce);
-  if (seq <= MAX_SAFE_SEQ) {
+  if (typeof seq === 'number' || (seq >= 0n && seq <= MAX_SAFE_SEQ)) {
     // Below 2^53 the seq fits a double, so I2OSP(seq, 12) is zero bytes followed by a high
     // 32-bit word and a low 32-bit word, XORed in place without BigInt arithmetic.
     const value = Number(seq);
+    nonce.set(baseNonce);
     xorWord(nonce, 8, value >>> 0);
     xorWord(nonce, 4, Math.floor(value / 2 ** 32));
     return nonce;
   }
+  if (seq < 0n || seq > MAX_NONCE_SEQ) {
+    throw new RangeError(`value must fit in ${AEAD_NONCE_LENGTH} unsigned bytes, got ${seq}`);
+  }
+  nonce.set(baseNonce);
   const view = new DataView(nonce.buffer, nonce.byteOffset, AEAD_NONCE_LENGTH);
   // I2OSP(seq, 12) is seq >> 64 in the first 4 bytes and the low 64 bits in the last 8 bytes.
   view.setUint32(0, view.getUint32(0) ^ Number(seq >> 64n));
@@ -102,11 +106,14 @@ function xorWord(bytes: Uint8Array, offset: number, word: number): void {
   bytes[offset + 3] = (bytes[offset + 3] as number) ^ (word & 0xff);
 }
 
-function checkSeq(seq: bigint | number): bigint {
+/** Checks a seq and returns it: a number stays a number, because it is below 2^53 and so below MAX_SEQ. */
+function checkSeq(seq: bigint | number): bigint | number {
   if (typeof seq === 'number') {
     if (!Number.isSafeInteger(seq)) throw new TypeError(`seq must be a safe integer or bigint, got ${seq}`);
-    seq = BigInt(seq);
-  } else if (typeof seq !== 'bigint') {
+    if (seq < 0) throw new RangeError(`seq must be between 0 and 2^96 - 2, got ${seq}`);
+    return seq;
+  }
+  if (typeof seq !== 'bigint') {
     throw new TypeError(`seq must be a bigint or number, got ${typeof seq}`);
   }
   if (seq < 0n || seq > MAX_SEQ) {
@@ -158,6 +165,32 @@ export class HpkeContext {
     return this.#provider.aeadSeal(this.#key, nonce, aad, plaintext);
   }
 
+  /**
+   * ContextS.Seal at an explicit `seq`, writing ciphertext || tag into `out`, which must be
+   * plaintext.length + 16 bytes long. It allocates nothing, for a caller that builds the whole
+   * message in one array.
+   */
+  sealInto(aad: Uint8Array, plaintext: Uint8Array, seq: bigint | number, out: Uint8Array): void {
+    if (this.role !== 'sender') throw new TypeError('seal requires a sender context, got a recipient context');
+    const nonce = computeNonceInto(this.#nonce, this.#baseNonce, checkSeq(seq));
+    sealInto(this.#provider, this.#key, nonce, aad, plaintext, out);
+  }
+
+  /**
+   * ContextR.Open at an explicit `seq`, with the plaintext written into bytes from `allocate`.
+   * Raises DecryptionError.
+   */
+  openWith(
+    aad: Uint8Array,
+    ciphertext: Uint8Array,
+    seq: bigint | number,
+    allocate: (length: number) => Uint8Array,
+  ): Uint8Array {
+    if (this.role !== 'recipient') throw new TypeError('open requires a recipient context, got a sender context');
+    const nonce = computeNonceInto(this.#nonce, this.#baseNonce, checkSeq(seq));
+    return openWith(this.#provider, allocate, this.#key, nonce, aad, ciphertext);
+  }
+
   /** Decrypts ciphertext || tag with `aad` (RFC 9180 section 5.2, ContextR.Open). Raises DecryptionError. */
   open(aad: Uint8Array, ciphertext: Uint8Array, seq?: bigint | number): Uint8Array {
     if (this.role !== 'recipient') throw new TypeError('open requires a recipient context, got a sender context');
@@ -165,7 +198,7 @@ export class HpkeContext {
     const nonce = computeNonceInto(this.#nonce, this.#baseNonce, used);
     const plaintext = this.#provider.aeadOpen(this.#key, nonce, aad, ciphertext);
     // The counter advances only after a successful open, as in RFC 9180 section 5.2.
-    if (seq === undefined) this.#seq = used + 1n;
+    if (seq === undefined) this.#seq = BigInt(used) + 1n;
     return plaintext;
   }
 
@@ -176,9 +209,10 @@ export class HpkeContext {
     return labeledExpand(this.#provider, HPKE_SUITE_ID, this.#exporterSecret, 'sec', exporterContext, length);
   }
 
-  #takeSeq(seq: bigint | number | undefined): bigint {
+  #takeSeq(seq: bigint | number | undefined): bigint | number {
     if (seq !== undefined) return checkSeq(seq);
-    const used = checkSeq(this.#seq);
+    const used = this.#seq;
+    checkSeq(used);
     this.#seq = used + 1n;
     return used;
   }

@@ -1,4 +1,4 @@
-import { checkBytes, checkInteger, equalBytes, toHex } from './bytes.js';
+import { BytePool, checkBytes, checkInteger, equalBytes, readSeq, toHex } from './bytes.js';
 import type { KeyPair } from './dhkem.js';
 import {
   DecryptionError,
@@ -26,6 +26,10 @@ import {
   MAX_ENVELOPE_BYTES,
   MIN_ENVELOPE_LENGTH,
   parseHeader,
+  RESERVED_FLAGS,
+  ENVELOPE_VERSION,
+  SUITE_X25519_SHA256_CHACHA20POLY1305,
+  TYPE_DIRECT,
   sessionIdHex,
   type EnvelopeHeader,
 } from './wire.js';
@@ -33,6 +37,7 @@ import {
 /** Header bytes 4..52: sender key id, recipient key id and enc, which identify a session. */
 const SESSION_IDS_START = 4;
 const SESSION_IDS_END = 52;
+const SEQ_OFFSET = 52;
 
 /** Default number of sessions an opener caches. */
 export const DEFAULT_MAX_RECEIVER_SESSIONS = 1024;
@@ -91,6 +96,8 @@ export interface OpenedMessage {
 }
 
 interface ReceiverSession {
+  /** Cache and replay store key: "senderKeyId:recipientKeyId:enc" in hex. */
+  key: string;
   context: HpkeContext;
   senderPublicKey: Uint8Array;
   senderKeyId: string;
@@ -125,6 +132,8 @@ export class EnvelopeOpener {
   #lastSessionKey = '';
   /** The last topic received with its bound form, because subscribers mostly see a few topics. */
   #lastTopic: { topic: string; boundTopic: string; bytes: Uint8Array; aad: AadBuffer } | undefined;
+  readonly #pool = new BytePool();
+  readonly #allocate = (length: number): Uint8Array => this.#pool.take(length);
 
   constructor(options: EnvelopeOpenerOptions) {
     this.#provider = options.provider ?? nobleProvider;
@@ -191,41 +200,93 @@ export class EnvelopeOpener {
     if (envelope.length > this.#maxEnvelopeBytes) {
       throw new PayloadTooLargeError('envelope', envelope.length, this.#maxEnvelopeBytes);
     }
+    const cached = this.#repeatSession(envelope);
+    if (cached !== undefined) return this.#openInSession(cached, envelope, aadBuffer, boundTopic);
     const header = parseHeader(envelope);
     const ciphertext = envelope.subarray(HEADER_LENGTH);
     const sessionKey = this.#sessionKeyOf(envelope, header);
 
-    const cached = this.#sessions.get(sessionKey);
-    const window = cached?.window ?? this.#loadWindow(sessionKey);
+    const known = this.#sessions.get(sessionKey);
+    if (known !== undefined) return this.#openInSession(known, envelope, aadBuffer, boundTopic);
+    const window = this.#loadWindow(sessionKey);
     if (window !== undefined && window.status(header.seq) === 'too old') {
       // Rejected before any decryption: the window can no longer tell whether it was accepted.
       this.#stats.replays++;
       throw new ReplayError(header.seq, 'too old');
     }
-    let session: ReceiverSession;
-    let plaintext: Uint8Array;
-    if (cached !== undefined) {
-      session = cached;
-      plaintext = cached.context.open(aadBuffer.withHeader(envelope), ciphertext, header.seq);
-    } else {
-      // A copy, because resolveSender may call back into this opener and reuse the buffer.
-      const aad = aadBuffer.withHeader(envelope).slice();
-      ({ session, plaintext } = this.#establish(header, aad, ciphertext, window ?? new ReplayWindow(this.#replayWindow)));
-      // The session enters the cache only after a message of it authenticated.
-      this.#sessions.set(sessionKey, session);
+    // A copy, because resolveSender may call back into this opener and reuse the buffer.
+    const aad = aadBuffer.withHeader(envelope).slice();
+    const { session, plaintext } = this.#establish(sessionKey, header, aad, ciphertext, window ?? new ReplayWindow(this.#replayWindow));
+    // The session enters the cache only after a message of it authenticated.
+    this.#sessions.set(sessionKey, session);
+    return this.#accept(session, plaintext, header.seq, header.flags, boundTopic);
+  }
+
+  /**
+   * Returns the cached session of an envelope whose session ids (header bytes 4..52) repeat those
+   * of the last message, and whose first four header bytes are valid. Those ids passed every check
+   * of parseHeader before they were remembered, so the header needs no second parse.
+   */
+  #repeatSession(envelope: Uint8Array): ReceiverSession | undefined {
+    const last = this.#lastSessionIds;
+    if (
+      last === undefined ||
+      envelope.length < MIN_ENVELOPE_LENGTH ||
+      envelope[0] !== ENVELOPE_VERSION ||
+      envelope[1] !== SUITE_X25519_SHA256_CHACHA20POLY1305 ||
+      envelope[2] !== TYPE_DIRECT ||
+      ((envelope[3] as number) & RESERVED_FLAGS) !== 0
+    ) {
+      return undefined;
     }
-    if (session.window.status(header.seq) === 'seen') {
+    for (let i = 0; i < SESSION_IDS_END - SESSION_IDS_START; i++) {
+      if (envelope[SESSION_IDS_START + i] !== last[i]) return undefined;
+    }
+    return this.#sessions.get(this.#lastSessionKey);
+  }
+
+  /** Opens an envelope of a cached session, after the replay window allows its seq. */
+  #openInSession(session: ReceiverSession, envelope: Uint8Array, aadBuffer: AadBuffer, boundTopic: string): OpenedMessage {
+    const seq = readSeq(envelope, SEQ_OFFSET);
+    if (session.window.status(seq) === 'too old') {
+      // Rejected before any decryption: the window can no longer tell whether it was accepted.
+      this.#stats.replays++;
+      throw new ReplayError(BigInt(seq), 'too old');
+    }
+    const ciphertext = new Uint8Array(envelope.buffer, envelope.byteOffset + HEADER_LENGTH, envelope.length - HEADER_LENGTH);
+    const plaintext = session.context.openWith(aadBuffer.withHeader(envelope), ciphertext, seq, this.#allocate);
+    return this.#accept(session, plaintext, seq, envelope[3] as number, boundTopic);
+  }
+
+  /** Records an authenticated message in its replay window and builds the result. */
+  #accept(
+    session: ReceiverSession,
+    plaintext: Uint8Array,
+    seq: bigint | number,
+    flags: number,
+    boundTopic: string,
+  ): OpenedMessage {
+    if (session.window.status(seq) === 'seen') {
       this.#stats.duplicates++;
-      throw new DuplicateMessageError(header.seq, session.sessionId);
+      throw new DuplicateMessageError(BigInt(seq), session.sessionId);
     }
     // The seq is recorded, and saved to a caller's replay store, before the plaintext leaves this
     // method, so that a crash after delivery cannot let a copy of this message through later.
-    session.window.accept(header.seq);
-    if (this.#saveEveryMessage) this.#store.save(sessionKey, session.window.snapshot());
-    const padded = (header.flags & FLAG_PADDED) !== 0;
+    session.window.accept(seq);
+    if (this.#saveEveryMessage) this.#store.save(session.key, session.window.snapshot());
+    const padded = (flags & FLAG_PADDED) !== 0;
     const message = padded ? unpad(plaintext) : plaintext;
     this.#stats.accepted++;
-    return this.#result(session, message, header.seq, boundTopic, padded);
+    return {
+      plaintext: message,
+      senderPublicKey: session.senderPublicKey.slice(),
+      senderKeyId: session.senderKeyId,
+      recipientKeyId: session.recipientKeyId,
+      seq: BigInt(seq),
+      sessionId: session.sessionId,
+      boundTopic,
+      padded,
+    };
   }
 
   /** Returns "senderKeyId:recipientKeyId:enc" in hex, reusing the string of the last message's session. */
@@ -255,6 +316,7 @@ export class EnvelopeOpener {
 
   /** Steps 6 to 8 of the receiver processing: find the identity and sender, then set up the session. */
   #establish(
+    sessionKey: string,
     header: EnvelopeHeader,
     aad: Uint8Array,
     ciphertext: Uint8Array,
@@ -268,6 +330,7 @@ export class EnvelopeOpener {
         const opened = this.#tryNewSession(header, identity, senderPublicKey, aad, ciphertext);
         if (opened === undefined) continue;
         const session: ReceiverSession = {
+          key: sessionKey,
           context: opened.context,
           senderPublicKey,
           senderKeyId: toHex(header.senderKeyId),
@@ -317,24 +380,5 @@ export class EnvelopeOpener {
       if (error instanceof E2eeError) return undefined;
       throw error;
     }
-  }
-
-  #result(
-    session: ReceiverSession,
-    plaintext: Uint8Array,
-    seq: bigint,
-    boundTopic: string,
-    padded: boolean,
-  ): OpenedMessage {
-    return {
-      plaintext,
-      senderPublicKey: session.senderPublicKey.slice(),
-      senderKeyId: session.senderKeyId,
-      recipientKeyId: session.recipientKeyId,
-      seq,
-      sessionId: session.sessionId,
-      boundTopic,
-      padded,
-    };
   }
 }

@@ -36,13 +36,36 @@ export interface CryptoProvider {
     aad: Uint8Array,
     ciphertextWithTag: Uint8Array,
   ): Uint8Array;
+  /**
+   * Optional: aeadSeal that writes ciphertext || tag into `out`, which must be exactly
+   * plaintext.length + 16 bytes and must not overlap the inputs. Providers made by defineProvider
+   * always have it.
+   */
+  aeadSealInto?(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array, out: Uint8Array): void;
+  /**
+   * Optional: aeadOpen that writes the plaintext into `out`, which must be exactly
+   * ciphertextWithTag.length - 16 bytes and must not overlap the inputs. On a failed tag it raises
+   * DecryptionError, and `out` holds no plaintext. Providers made by defineProvider always have it.
+   */
+  aeadOpenInto?(
+    key: Uint8Array,
+    nonce: Uint8Array,
+    aad: Uint8Array,
+    ciphertextWithTag: Uint8Array,
+    out: Uint8Array,
+  ): void;
 }
 
 /**
  * Raw primitives of a backend. They receive validated inputs. They may throw any error for a
  * low-order X25519 point or a failed tag, and defineProvider maps it to the typed error.
  */
-export type ProviderPrimitives = Omit<CryptoProvider, 'name'>;
+export type ProviderPrimitives = Omit<CryptoProvider, 'name' | 'aeadSealInto' | 'aeadOpenInto'> & {
+  /** Seals into `out` without allocating. Without it, aeadSeal runs and its output is copied. */
+  aeadSealInto?: CryptoProvider['aeadSealInto'];
+  /** Opens into `out` without allocating. Without it, aeadOpen runs and its output is copied. */
+  aeadOpenInto?: CryptoProvider['aeadOpenInto'];
+};
 
 /** Largest randomBytes request, matching the Web Crypto getRandomValues limit. */
 const MAX_RANDOM_BYTES = 65536;
@@ -51,8 +74,10 @@ const MAX_RANDOM_BYTES = 65536;
  * Builds a CryptoProvider from raw primitives, adding the input validation and error mapping that
  * every provider must share, so that all backends accept and reject exactly the same inputs.
  */
-export function defineProvider(name: string, raw: ProviderPrimitives): CryptoProvider {
-  return Object.freeze({
+export function defineProvider(name: string, raw: ProviderPrimitives): Required<CryptoProvider> {
+  const rawSealInto = raw.aeadSealInto;
+  const rawOpenInto = raw.aeadOpenInto;
+  const provider = {
     name,
     randomBytes(length: number): Uint8Array {
       checkInteger(length, 'randomBytes length', 0, MAX_RANDOM_BYTES);
@@ -106,7 +131,83 @@ export function defineProvider(name: string, raw: ProviderPrimitives): CryptoPro
         throw new DecryptionError();
       }
     },
+  };
+  // The Into members are not enumerable, so that a provider built from a spread of this one with
+  // its own aeadSeal or aeadOpen, `{ ...provider, aeadSeal }`, does not inherit fast paths that
+  // would bypass the replaced function: it gets copies over its own functions instead.
+  Object.defineProperties(provider, {
+    aeadSealInto: { enumerable: false, value: aeadSealInto },
+    aeadOpenInto: { enumerable: false, value: aeadOpenInto },
   });
+  return Object.freeze(provider) as Required<CryptoProvider>;
+
+  function aeadSealInto(
+    key: Uint8Array,
+    nonce: Uint8Array,
+    aad: Uint8Array,
+    plaintext: Uint8Array,
+    out: Uint8Array,
+  ): void {
+    checkAeadInputs(key, nonce, aad);
+    checkBytes(plaintext, 'AEAD plaintext');
+    checkBytes(out, 'AEAD output', plaintext.length + AEAD_TAG_LENGTH);
+    if (rawSealInto === undefined) out.set(raw.aeadSeal(key, nonce, aad, plaintext));
+    else rawSealInto(key, nonce, aad, plaintext, out);
+  }
+
+  function aeadOpenInto(
+    key: Uint8Array,
+    nonce: Uint8Array,
+    aad: Uint8Array,
+    ciphertextWithTag: Uint8Array,
+    out: Uint8Array,
+  ): void {
+    checkAeadInputs(key, nonce, aad);
+    checkBytes(ciphertextWithTag, 'AEAD ciphertext');
+    if (ciphertextWithTag.length < AEAD_TAG_LENGTH) throw new DecryptionError();
+    checkBytes(out, 'AEAD output', ciphertextWithTag.length - AEAD_TAG_LENGTH);
+    try {
+      if (rawOpenInto === undefined) out.set(raw.aeadOpen(key, nonce, aad, ciphertextWithTag));
+      else rawOpenInto(key, nonce, aad, ciphertextWithTag, out);
+    } catch {
+      // A backend may have written part of the plaintext before the tag check failed.
+      out.fill(0);
+      throw new DecryptionError();
+    }
+  }
+}
+
+/** Seals into `out` through the provider's aeadSealInto, or through aeadSeal and a copy for a provider without it. */
+export function sealInto(
+  provider: CryptoProvider,
+  key: Uint8Array,
+  nonce: Uint8Array,
+  aad: Uint8Array,
+  plaintext: Uint8Array,
+  out: Uint8Array,
+): void {
+  if (provider.aeadSealInto !== undefined) provider.aeadSealInto(key, nonce, aad, plaintext, out);
+  else out.set(provider.aeadSeal(key, nonce, aad, plaintext));
+}
+
+/**
+ * Opens into bytes from `allocate` through the provider's aeadOpenInto, or through aeadOpen for a
+ * provider without it.
+ */
+export function openWith(
+  provider: CryptoProvider,
+  allocate: (length: number) => Uint8Array,
+  key: Uint8Array,
+  nonce: Uint8Array,
+  aad: Uint8Array,
+  ciphertextWithTag: Uint8Array,
+): Uint8Array {
+  if (provider.aeadOpenInto === undefined || !(ciphertextWithTag instanceof Uint8Array) || ciphertextWithTag.length < AEAD_TAG_LENGTH) {
+    return provider.aeadOpen(key, nonce, aad, ciphertextWithTag);
+  }
+  const out = allocate(ciphertextWithTag.length - AEAD_TAG_LENGTH);
+  provider.aeadOpenInto(key, nonce, aad, ciphertextWithTag, out);
+  return out;
 }
 
 function checkAeadInputs(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array): void {

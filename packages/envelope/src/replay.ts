@@ -38,7 +38,11 @@ function checkSnapshot(snapshot: ReplaySnapshot): void {
 export class ReplayWindow {
   readonly size: number;
   readonly #bits: Uint8Array;
-  #highest = -1n;
+  /**
+   * Highest accepted sequence number, -1 before the first one. A number while it is below 2^53,
+   * so that the common case needs no BigInt arithmetic, and a bigint above.
+   */
+  #highest: number | bigint = -1;
 
   constructor(size: number = DEFAULT_REPLAY_WINDOW) {
     this.size = checkInteger(size, 'replayWindow', 1, MAX_REPLAY_WINDOW);
@@ -47,29 +51,38 @@ export class ReplayWindow {
 
   /** Highest accepted sequence number, or -1n before the first one. */
   get top(): bigint {
-    return this.#highest;
+    return BigInt(this.#highest);
   }
 
   /**
    * Classifies `seq` without changing the window: 'new' if it may be accepted, 'seen' if it was
-   * already accepted, 'too old' if it is `size` or more below the highest accepted one.
+   * already accepted, 'too old' if it is `size` or more below the highest accepted one. A number
+   * must be a safe non-negative integer.
    */
-  status(seq: bigint): ReplayStatus {
-    if (seq > this.#highest) return 'new';
-    if (this.#highest - seq >= BigInt(this.size)) return 'too old';
-    return this.#get(seq) ? 'seen' : 'new';
+  status(seq: bigint | number): ReplayStatus {
+    const highest = this.#highest;
+    if (typeof seq === 'number' && typeof highest === 'number') {
+      if (seq > highest) return 'new';
+      if (highest - seq >= this.size) return 'too old';
+      return this.#get(seq % this.size) ? 'seen' : 'new';
+    }
+    const big = BigInt(seq);
+    const top = BigInt(highest);
+    if (big > top) return 'new';
+    if (top - big >= BigInt(this.size)) return 'too old';
+    return this.#get(this.#slotOf(big)) ? 'seen' : 'new';
   }
 
   /** Raises ReplayError if `seq` was already accepted or is older than the window. */
-  check(seq: bigint): void {
+  check(seq: bigint | number): void {
     const status = this.status(seq);
-    if (status === 'too old') throw new ReplayError(seq, 'too old');
-    if (status === 'seen') throw new ReplayError(seq, 'duplicate');
+    if (status === 'too old') throw new ReplayError(BigInt(seq), 'too old');
+    if (status === 'seen') throw new ReplayError(BigInt(seq), 'duplicate');
   }
 
   /** Returns a copy of the state for a ReplayStore. */
   snapshot(): ReplaySnapshot {
-    return { top: this.#highest, size: this.size, bitmap: this.#bits.slice() };
+    return { top: BigInt(this.#highest), size: this.size, bitmap: this.#bits.slice() };
   }
 
   /**
@@ -81,55 +94,70 @@ export class ReplayWindow {
   static restore(snapshot: ReplaySnapshot, size: number = snapshot.size): ReplayWindow {
     const window = new ReplayWindow(size);
     checkSnapshot(snapshot);
-    window.#highest = snapshot.top;
+    window.#highest = compact(snapshot.top);
     if (snapshot.size === size) {
       window.#bits.set(snapshot.bitmap);
       return window;
     }
     const old = new ReplayWindow(snapshot.size);
-    old.#highest = snapshot.top;
+    old.#highest = compact(snapshot.top);
     old.#bits.set(snapshot.bitmap);
     for (let seq = snapshot.top; seq >= 0n && snapshot.top - seq < BigInt(size); seq--) {
-      if (snapshot.top - seq >= BigInt(snapshot.size) || old.#get(seq)) window.#set(seq);
+      if (snapshot.top - seq >= BigInt(snapshot.size) || old.#get(old.#slotOf(seq))) window.#set(window.#slotOf(seq));
     }
     return window;
   }
 
   /** Records `seq` as accepted. Call it only after the message authenticated. */
-  accept(seq: bigint): void {
+  accept(seq: bigint | number): void {
     this.check(seq);
-    if (seq > this.#highest) this.#advance(seq);
-    this.#set(seq);
-  }
-
-  #advance(seq: bigint): void {
-    const distance = seq - this.#highest;
-    if (distance >= BigInt(this.size)) {
-      this.#bits.fill(0);
-    } else {
-      // Clear the slots that now belong to the new sequence numbers highest+1 .. seq.
-      for (let s = this.#highest + 1n; s <= seq; s++) this.#clear(s);
+    const highest = this.#highest;
+    if (typeof seq === 'number' && typeof highest === 'number') {
+      if (seq > highest) {
+        if (seq - highest >= this.size) {
+          this.#bits.fill(0);
+        } else {
+          // Clear the slots that now belong to the new sequence numbers highest+1 .. seq.
+          for (let s = highest + 1; s <= seq; s++) this.#clear(s % this.size);
+        }
+        this.#highest = seq;
+      }
+      this.#set(seq % this.size);
+      return;
     }
-    this.#highest = seq;
+    const big = BigInt(seq);
+    const top = BigInt(highest);
+    if (big > top) {
+      if (big - top >= BigInt(this.size)) {
+        this.#bits.fill(0);
+      } else {
+        for (let s = top + 1n; s <= big; s++) this.#clear(this.#slotOf(s));
+      }
+      this.#highest = compact(big);
+    }
+    this.#set(this.#slotOf(big));
   }
 
-  #slot(seq: bigint): [number, number] {
-    const index = Number(seq % BigInt(this.size));
-    return [index >> 3, 1 << (index & 7)];
+  #slotOf(seq: bigint): number {
+    return Number(seq % BigInt(this.size));
   }
 
-  #get(seq: bigint): boolean {
-    const [byte, mask] = this.#slot(seq);
-    return ((this.#bits[byte] as number) & mask) !== 0;
+  #get(index: number): boolean {
+    return ((this.#bits[index >> 3] as number) & (1 << (index & 7))) !== 0;
   }
 
-  #set(seq: bigint): void {
-    const [byte, mask] = this.#slot(seq);
-    this.#bits[byte] = (this.#bits[byte] as number) | mask;
+  #set(index: number): void {
+    this.#bits[index >> 3] = (this.#bits[index >> 3] as number) | (1 << (index & 7));
   }
 
-  #clear(seq: bigint): void {
-    const [byte, mask] = this.#slot(seq);
-    this.#bits[byte] = (this.#bits[byte] as number) & ~mask;
+  #clear(index: number): void {
+    this.#bits[index >> 3] = (this.#bits[index >> 3] as number) & ~(1 << (index & 7));
   }
+}
+
+const MAX_SAFE_BIGINT = BigInt(Number.MAX_SAFE_INTEGER);
+
+/** Returns a sequence number as a number when it is below 2^53, else as the bigint. */
+function compact(seq: bigint): number | bigint {
+  return seq <= MAX_SAFE_BIGINT ? Number(seq) : seq;
 }

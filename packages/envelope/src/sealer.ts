@@ -1,4 +1,4 @@
-import { checkBytes, checkInteger, concat, equalBytes, toHex } from './bytes.js';
+import { BytePool, checkBytes, checkInteger, equalBytes, toHex } from './bytes.js';
 import type { KeyPair } from './dhkem.js';
 import { PayloadTooLargeError } from './errors.js';
 import { setupAuthS, type HpkeContext } from './hpke.js';
@@ -11,10 +11,11 @@ import { canonicalTopic, compileTopicMap, encodeTopicName, type TopicMap, type T
 import {
   AadBuffer,
   DIRECT_INFO,
-  encodeHeader,
+  encodeHeaderInto,
   FLAG_PADDED,
   HEADER_LENGTH,
   MAX_ENVELOPE_BYTES,
+  writeSeq,
   type HeaderFields,
 } from './wire.js';
 
@@ -75,7 +76,9 @@ export function checkSealSize(length: number, parameters: SealParameters): void 
 
 /**
  * Seals one message in an open session: header, optional padding, AAD over header and topic,
- * and ContextS.Seal at the explicit seq (spec/envelope-v1.md, "Sender processing").
+ * and ContextS.Seal at the explicit seq (spec/envelope-v1.md, "Sender processing"). The
+ * envelope is one array from `allocate`: the header is written first and the ciphertext after
+ * it, so nothing is copied after encryption.
  */
 export function sealWithContext(
   context: HpkeContext,
@@ -84,19 +87,29 @@ export function sealWithContext(
   plaintext: Uint8Array,
   buckets: readonly number[] | undefined,
   aad: AadBuffer = new AadBuffer(topicBytes),
+  allocate: (length: number) => Uint8Array = (length) => new Uint8Array(length),
 ): Uint8Array {
   const flags = (fields.flags ?? 0) | (buckets === undefined ? 0 : FLAG_PADDED);
-  const header = encodeHeader({ ...fields, flags });
   const body = buckets === undefined ? plaintext : pad(plaintext, buckets);
-  const ciphertext = context.seal(aad.withHeader(header), body, fields.seq);
-  return concat(header, ciphertext);
+  const envelope = allocate(HEADER_LENGTH + body.length + AEAD_TAG_LENGTH);
+  encodeHeaderInto(envelope, { ...fields, flags });
+  context.sealInto(aad.withHeader(envelope), body, fields.seq, bodyView(envelope));
+  return envelope;
+}
+
+/** The part of an envelope after the header. */
+function bodyView(envelope: Uint8Array): Uint8Array {
+  return new Uint8Array(envelope.buffer, envelope.byteOffset + HEADER_LENGTH, envelope.length - HEADER_LENGTH);
 }
 
 interface SenderSession {
   enc: Uint8Array;
   context: HpkeContext;
   recipientKeyId: Uint8Array;
-  nextSeq: bigint;
+  /** The header with seq 0 and no padding flag, copied into every envelope of the session. */
+  header: Uint8Array;
+  /** Below maxMessagesPerSession, which is at most 2^32, so a number holds it exactly. */
+  nextSeq: number;
   createdAt: number;
 }
 
@@ -108,7 +121,7 @@ export class EnvelopeSealer {
   readonly #identity: KeyPair;
   readonly #senderKeyId: Uint8Array;
   readonly #provider: CryptoProvider;
-  readonly #maxMessages: bigint;
+  readonly #maxMessages: number;
   readonly #maxAgeMs: number;
   readonly #now: () => number;
   readonly #sessions: LruMap<string, SenderSession>;
@@ -121,13 +134,15 @@ export class EnvelopeSealer {
   #lastTopic: string | undefined;
   #lastTopicBytes: Uint8Array = new Uint8Array(0);
   #lastTopicAad: AadBuffer | undefined;
+  readonly #pool = new BytePool();
+  readonly #allocate = (length: number): Uint8Array => this.#pool.take(length);
 
   constructor(options: EnvelopeSealerOptions) {
     this.#provider = options.provider ?? nobleProvider;
     this.#identity = checkKeyPair(options.identity, 'identity', this.#provider);
     this.#senderKeyId = keyId(this.#identity.publicKey);
     const maxMessages = options.maxMessagesPerSession ?? DEFAULT_MAX_MESSAGES_PER_SESSION;
-    this.#maxMessages = BigInt(checkInteger(maxMessages, 'maxMessagesPerSession', 1, MAX_MESSAGES_PER_SESSION));
+    this.#maxMessages = checkInteger(maxMessages, 'maxMessagesPerSession', 1, MAX_MESSAGES_PER_SESSION);
     const maxAge = options.maxSessionAgeMs ?? DEFAULT_MAX_SESSION_AGE_MS;
     this.#maxAgeMs = checkInteger(maxAge, 'maxSessionAgeMs', 1, Number.MAX_SAFE_INTEGER);
     const maxSessions = options.maxSessions ?? DEFAULT_MAX_SENDER_SESSIONS;
@@ -150,6 +165,10 @@ export class EnvelopeSealer {
    * Seals `plaintext` for `recipientPublicKey`, bound to `topic` after the topicMap rewrite. Only
    * the visible bytes of a Uint8Array view are sealed. Raises InvalidKeyError for a low-order or
    * non-canonical recipient key and PayloadTooLargeError above maxEnvelopeBytes.
+   *
+   * Envelopes up to 4 KiB are views into shared 16 KiB blocks, because a separate array per
+   * message costs more than the encryption at 1 KiB. Publish the view as it is (its byteOffset
+   * and length); its `buffer` also holds other envelopes of this sealer.
    */
   seal(topic: string, plaintext: Uint8Array, recipientPublicKey: Uint8Array): Uint8Array {
     const topicBytes = this.#boundTopicBytes(topic);
@@ -158,10 +177,20 @@ export class EnvelopeSealer {
     checkSealSize(plaintext.length, this.#parameters);
     const session = this.#sessionFor(recipientPublicKey);
     const seq = session.nextSeq;
-    session.nextSeq = seq + 1n;
-    const fields = { senderKeyId: this.#senderKeyId, recipientKeyId: session.recipientKeyId, enc: session.enc, seq };
-    this.#lastTopicAad ??= new AadBuffer(topicBytes);
-    return sealWithContext(session.context, fields, topicBytes, plaintext, this.#parameters.buckets, this.#lastTopicAad);
+    session.nextSeq = seq + 1;
+    const aad = (this.#lastTopicAad ??= new AadBuffer(topicBytes));
+    const buckets = this.#parameters.buckets;
+    if (buckets !== undefined) {
+      const fields = { senderKeyId: this.#senderKeyId, recipientKeyId: session.recipientKeyId, enc: session.enc, seq };
+      return sealWithContext(session.context, fields, topicBytes, plaintext, buckets, aad, this.#allocate);
+    }
+    // Steady state without padding: copy the session's header and write the seq, then encrypt
+    // straight into the envelope.
+    const envelope = this.#pool.take(HEADER_LENGTH + plaintext.length + AEAD_TAG_LENGTH);
+    envelope.set(session.header);
+    writeSeq(envelope, seq);
+    session.context.sealInto(aad.withHeader(envelope), plaintext, seq, bodyView(envelope));
+    return envelope;
   }
 
   /** Drops every session, so the next message to each recipient starts a new one. */
@@ -194,13 +223,14 @@ export class EnvelopeSealer {
     const { enc, context } = setupAuthS(recipientPublicKey, DIRECT_INFO, this.#identity.secretKey, {
       provider: this.#provider,
     });
-    const session: SenderSession = {
+    const recipientKeyId = keyId(recipientPublicKey);
+    const header = encodeHeaderInto(new Uint8Array(HEADER_LENGTH), {
+      senderKeyId: this.#senderKeyId,
+      recipientKeyId,
       enc,
-      context,
-      recipientKeyId: keyId(recipientPublicKey),
-      nextSeq: 0n,
-      createdAt: this.#now(),
-    };
+      seq: 0,
+    });
+    const session: SenderSession = { enc, context, recipientKeyId, header, nextSeq: 0, createdAt: this.#now() };
     this.#sessions.set(cacheKey, session);
     return session;
   }

@@ -1,5 +1,5 @@
 /** Envelope v1 header encoding and parsing (spec/envelope-v1.md, "Wire format"). */
-import { checkBytes, readUint64, toHex, utf8, writeUint64 } from './bytes.js';
+import { checkBytes, readUint64, toHex, utf8, writeSafeUint64, writeUint64 } from './bytes.js';
 import {
   EnvelopeFormatError,
   UnsupportedSuiteError,
@@ -57,24 +57,35 @@ export interface HeaderFields {
   senderKeyId: Uint8Array;
   recipientKeyId: Uint8Array;
   enc: Uint8Array;
-  seq: bigint;
+  /** A bigint, or a number that is a safe non-negative integer. */
+  seq: bigint | number;
 }
 
 /** Encodes the 60-byte v1 direct header. */
 export function encodeHeader(fields: HeaderFields): Uint8Array {
+  return encodeHeaderInto(new Uint8Array(HEADER_LENGTH), fields);
+}
+
+/** Writes the 60-byte v1 direct header to the start of `target` and returns `target`. */
+export function encodeHeaderInto(target: Uint8Array, fields: HeaderFields): Uint8Array {
   checkBytes(fields.senderKeyId, 'sender key id', KEY_ID_LENGTH);
   checkBytes(fields.recipientKeyId, 'recipient key id', KEY_ID_LENGTH);
   checkBytes(fields.enc, 'enc', X25519_KEY_LENGTH);
-  const header = new Uint8Array(HEADER_LENGTH);
-  header[0] = ENVELOPE_VERSION;
-  header[1] = SUITE_X25519_SHA256_CHACHA20POLY1305;
-  header[2] = TYPE_DIRECT;
-  header[3] = fields.flags ?? 0x00;
-  header.set(fields.senderKeyId, OFFSET_SENDER_ID);
-  header.set(fields.recipientKeyId, OFFSET_RECIPIENT_ID);
-  header.set(fields.enc, OFFSET_ENC);
-  writeUint64(header, OFFSET_SEQ, fields.seq);
-  return header;
+  target[0] = ENVELOPE_VERSION;
+  target[1] = SUITE_X25519_SHA256_CHACHA20POLY1305;
+  target[2] = TYPE_DIRECT;
+  target[3] = fields.flags ?? 0x00;
+  target.set(fields.senderKeyId, OFFSET_SENDER_ID);
+  target.set(fields.recipientKeyId, OFFSET_RECIPIENT_ID);
+  target.set(fields.enc, OFFSET_ENC);
+  writeSeq(target, fields.seq);
+  return target;
+}
+
+/** Writes the seq field of a header in `target`. A number must be a safe non-negative integer. */
+export function writeSeq(target: Uint8Array, seq: bigint | number): void {
+  if (typeof seq === 'number') writeSafeUint64(target, OFFSET_SEQ, seq);
+  else writeUint64(target, OFFSET_SEQ, seq);
 }
 
 /**
@@ -175,8 +186,15 @@ export class AadBuffer {
    * call, so pass them only to a synchronous AEAD call.
    */
   withHeader(header: Uint8Array): Uint8Array {
-    this.#bytes.set(header.length === HEADER_LENGTH ? header : header.subarray(0, HEADER_LENGTH));
-    return this.#bytes;
+    const bytes = this.#bytes;
+    if (header.length === HEADER_LENGTH) {
+      bytes.set(header);
+      return bytes;
+    }
+    if (header.length < HEADER_LENGTH) throw new RangeError(`header must be at least ${HEADER_LENGTH} bytes long, got ${header.length} bytes`);
+    // An index loop: a subarray of a longer envelope costs more to create than these 60 copies.
+    for (let i = 0; i < HEADER_LENGTH; i++) bytes[i] = header[i] as number;
+    return bytes;
   }
 }
 

@@ -29,7 +29,7 @@ export function utf8(text: string): Uint8Array {
   return new TextEncoder().encode(text);
 }
 
-/** Wraps a provider and counts its X25519 and AEAD open calls. */
+/** Wraps a provider and counts its X25519 and AEAD open calls (aeadOpen and aeadOpenInto together). */
 export function countingProvider(inner: CryptoProvider): CryptoProvider & {
   counts: { x25519: number; x25519PublicKey: number; aeadOpen: number };
 } {
@@ -53,6 +53,11 @@ export function countingProvider(inner: CryptoProvider): CryptoProvider & {
     aeadOpen: (key, nonce, aad, sealed) => {
       counts.aeadOpen++;
       return inner.aeadOpen(key, nonce, aad, sealed);
+    },
+    aeadOpenInto: (key, nonce, aad, sealed, out) => {
+      counts.aeadOpen++;
+      if (inner.aeadOpenInto === undefined) out.set(inner.aeadOpen(key, nonce, aad, sealed));
+      else inner.aeadOpenInto(key, nonce, aad, sealed, out);
     },
   };
 }

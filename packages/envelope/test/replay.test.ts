@@ -50,6 +50,43 @@ describe('ReplayWindow', () => {
     expect(() => window.accept(5n)).toThrow(ReplayError);
   });
 
+  it('treats a number and a bigint of the same seq alike', () => {
+    const window = new ReplayWindow(8);
+    window.accept(5);
+    expect(window.status(5n)).toBe('seen');
+    window.accept(6n);
+    expect(window.status(6)).toBe('seen');
+    expect(window.status(7)).toBe('new');
+    expect(window.top).toBe(6n);
+    window.accept(13);
+    expect(window.status(5n)).toBe('too old');
+    // 6 is still inside the window and was accepted; 7 to 12 were never seen.
+    expect(window.status(6)).toBe('seen');
+    expect(window.status(7n)).toBe('new');
+    expect(() => window.accept(13n)).toThrow(/already accepted/);
+  });
+
+  it('crosses 2^53 and 2^64 - 1 without losing slots', () => {
+    const window = new ReplayWindow(16);
+    const below = 2 ** 53 - 3;
+    window.accept(below);
+    window.accept(BigInt(below) + 4n);
+    expect(window.top).toBe(BigInt(below) + 4n);
+    expect(window.status(below)).toBe('seen');
+    expect(window.status(below + 1)).toBe('new');
+    expect(window.status(BigInt(below) + 4n)).toBe('seen');
+    const top = (1n << 64n) - 1n;
+    window.accept(top - 1n);
+    expect(window.status(top - 1n)).toBe('seen');
+    expect(window.status(top)).toBe('new');
+    expect(window.status(below)).toBe('too old');
+    window.accept(top);
+    const restored = ReplayWindow.restore(window.snapshot());
+    expect(restored.status(top)).toBe('seen');
+    expect(restored.status(top - 2n)).toBe('new');
+    expect(restored.top).toBe(top);
+  });
+
   it('validates window size', () => {
     expect(() => new ReplayWindow(0)).toThrow(RangeError);
     expect(() => new ReplayWindow(2 ** 21)).toThrow(RangeError);

@@ -130,6 +130,23 @@ describe.each(providers)('RFC 9180 vectors with $name', (provider) => {
       expect(sender.seq).toBe(0n);
     });
 
+    it('seals into one buffer and opens into pooled bytes at every seq', () => {
+      const { sender, recipient } = setup(provider, v);
+      let ran = 0;
+      for (let seq = v.encryptions.length - 1; seq >= 0; seq--) {
+        const e = v.encryptions[seq]!;
+        const pt = hex(e.pt);
+        // Ciphertext after a 7-byte prefix, as an envelope body follows its header.
+        const message = new Uint8Array(7 + pt.length + 16);
+        sender.sealInto(hex(e.aad), pt, seq, message.subarray(7));
+        expect(toHex(message.subarray(7)), `sealInto seq ${seq}`).toBe(e.ct);
+        const opened = recipient.openWith(hex(e.aad), message.subarray(7), seq, (length) => new Uint8Array(length));
+        expect(toHex(opened), `openWith seq ${seq}`).toBe(e.pt);
+        ran++;
+      }
+      expect(ran).toBe(257);
+    });
+
     it('reproduces every export', () => {
       const { sender, recipient } = setup(provider, v);
       expect(v.exports).toHaveLength(3);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  DecryptionError,
   DuplicateMessageError,
   EnvelopeFormatError,
   EnvelopeOpener,
@@ -138,6 +139,54 @@ describe.each(providers)('sessions with $name', (provider) => {
     expect(() => opener.open('t', Uint8Array.of(0x02))).toThrow(UnsupportedVersionError);
     expect(receiverProvider.counts.x25519).toBe(0);
     expect(receiverProvider.counts.aeadOpen).toBe(0);
+  });
+
+  it('checks every header of a known session, without parsing it again', () => {
+    const { opener, seal, receiverProvider } = setup(provider);
+    const first = seal('t', 'first');
+    const second = seal('t', 'second');
+    expect(text(opener.open('t', first).plaintext)).toBe('first');
+    const x25519 = receiverProvider.counts.x25519;
+    const variant = (offset: number, value: number) => {
+      const copy = second.slice();
+      copy[offset] = value;
+      return copy;
+    };
+    // The session ids repeat those of the last message, so these take the short path and must
+    // still fail like a full parse.
+    expect(() => opener.open('t', variant(0, 0x02))).toThrow(UnsupportedVersionError);
+    expect(() => opener.open('t', variant(1, 0x02))).toThrow(UnsupportedSuiteError);
+    expect(() => opener.open('t', variant(2, 0x02))).toThrow(EnvelopeFormatError);
+    expect(() => opener.open('t', variant(3, 0x80))).toThrow(/flag/);
+    expect(() => opener.open('t', second.subarray(0, 75))).toThrow(EnvelopeFormatError);
+    // Flags, seq, ciphertext and tag are authenticated.
+    expect(() => opener.open('t', variant(3, 0x01))).toThrow(DecryptionError);
+    expect(() => opener.open('t', variant(59, (second[59] as number) ^ 1))).toThrow(DecryptionError);
+    expect(() => opener.open('t', variant(70, (second[70] as number) ^ 1))).toThrow(DecryptionError);
+    expect(() => opener.open('other', second)).toThrow(DecryptionError);
+    // A changed session id leaves the short path and fails as an unknown session would.
+    expect(() => opener.open('t', variant(20, (second[20] as number) ^ 1))).toThrow();
+    const opened = opener.open('t', second);
+    expect(text(opened.plaintext)).toBe('second');
+    expect(opened.seq).toBe(1n);
+    expect(receiverProvider.counts.x25519).toBe(x25519 + 2);
+    expect(() => opener.open('t', second)).toThrow(DuplicateMessageError);
+  });
+
+  it('hands out plaintexts and envelopes that do not overlap', () => {
+    const { opener, seal } = setup(provider);
+    const envelopes = Array.from({ length: 40 }, (_, i) => seal('t', `message ${i} `.repeat(20)));
+    const plaintexts = envelopes.map((envelope) => opener.open('t', envelope).plaintext);
+    // Later opens must not have written into the bytes of earlier results.
+    plaintexts.forEach((plaintext, i) => expect(text(plaintext)).toBe(`message ${i} `.repeat(20)));
+    const spans = [...envelopes, ...plaintexts]
+      .map((bytes) => ({ buffer: bytes.buffer, start: bytes.byteOffset, end: bytes.byteOffset + bytes.length }))
+      .sort((a, b) => a.start - b.start);
+    for (const [i, a] of spans.entries()) {
+      for (const b of spans.slice(i + 1)) {
+        if (a.buffer === b.buffer) expect(b.start >= a.end, 'two results share bytes').toBe(true);
+      }
+    }
   });
 
   it('reopens sessions after cache eviction', () => {

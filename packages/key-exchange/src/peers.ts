@@ -66,6 +66,7 @@ function samePublicKey(a: Uint8Array, b: Uint8Array): boolean {
  */
 export class PeerDirectory {
   readonly #byKeyId = new Map<string, Peer[]>();
+  #revision = 0;
 
   constructor(peers: Iterable<PeerInit> = []) {
     for (const entry of peers) {
@@ -82,6 +83,15 @@ export class PeerDirectory {
     let count = 0;
     for (const peers of this.#byKeyId.values()) count += peers.length;
     return count;
+  }
+
+  /**
+   * Counts the changes to the set of keys: it grows by one whenever addPeer adds a key or
+   * removePeer removes one. A caller that checked a key against the directory can skip the check
+   * until the revision changes.
+   */
+  get revision(): number {
+    return this.#revision;
   }
 
   /**
@@ -108,6 +118,7 @@ export class PeerDirectory {
       peers[index] = peer;
     } else {
       peers.push(peer);
+      this.#revision++;
     }
     this.#byKeyId.set(keyId, peers);
     return copyPeer(peer);
@@ -123,6 +134,7 @@ export class PeerDirectory {
       return false;
     }
     peers.splice(index, 1);
+    this.#revision++;
     if (peers.length === 0) {
       this.#byKeyId.delete(keyId);
     }

@@ -17,4 +17,10 @@ export const nobleProvider: CryptoProvider = defineProvider('noble', {
   aeadSeal: (key, nonce, aad, plaintext) => chacha20poly1305(key, nonce, aad).encrypt(plaintext),
   aeadOpen: (key, nonce, aad, ciphertextWithTag) =>
     chacha20poly1305(key, nonce, aad).decrypt(ciphertextWithTag),
+  aeadSealInto: (key, nonce, aad, plaintext, out) => {
+    chacha20poly1305(key, nonce, aad).encrypt(plaintext, out);
+  },
+  aeadOpenInto: (key, nonce, aad, ciphertextWithTag, out) => {
+    chacha20poly1305(key, nonce, aad).decrypt(ciphertextWithTag, out);
+  },
 });

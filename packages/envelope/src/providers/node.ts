@@ -50,6 +50,40 @@ function aeadOpen(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, sealed: U
   return plain(Buffer.concat([body, rest]));
 }
 
+function aeadSealInto(
+  key: Uint8Array,
+  nonce: Uint8Array,
+  aad: Uint8Array,
+  plaintext: Uint8Array,
+  out: Uint8Array,
+): void {
+  const cipher = createCipheriv('chacha20-poly1305', key, nonce, { authTagLength: AEAD_TAG_LENGTH });
+  cipher.setAAD(aad, { plaintextLength: plaintext.length });
+  const body = cipher.update(plaintext);
+  out.set(body);
+  const rest = cipher.final();
+  out.set(rest, body.length);
+  out.set(cipher.getAuthTag(), plaintext.length);
+}
+
+function aeadOpenInto(
+  key: Uint8Array,
+  nonce: Uint8Array,
+  aad: Uint8Array,
+  sealed: Uint8Array,
+  out: Uint8Array,
+): void {
+  const split = sealed.length - AEAD_TAG_LENGTH;
+  const decipher = createDecipheriv('chacha20-poly1305', key, nonce, { authTagLength: AEAD_TAG_LENGTH });
+  decipher.setAuthTag(sealed.subarray(split));
+  decipher.setAAD(aad, { plaintextLength: split });
+  const body = decipher.update(sealed.subarray(0, split));
+  // final() throws when the tag does not verify, before anything is written to `out`.
+  const rest = decipher.final();
+  out.set(body);
+  out.set(rest, body.length);
+}
+
 /** Provider built on node:crypto (OpenSSL): X25519, SHA-256, HMAC and ChaCha20-Poly1305. */
 export const nodeProvider: CryptoProvider = defineProvider('node', {
   randomBytes: (length) => plain(randomBytes(length)),
@@ -65,4 +99,6 @@ export const nodeProvider: CryptoProvider = defineProvider('node', {
   hmacSha256: (key, data) => plain(createHmac('sha256', key).update(data).digest()),
   aeadSeal,
   aeadOpen,
+  aeadSealInto,
+  aeadOpenInto,
 });

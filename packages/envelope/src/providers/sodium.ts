@@ -67,6 +67,12 @@ export function createSodiumProvider(sodium: SodiumModule): CryptoProvider {
       sodium.crypto_aead_chacha20poly1305_ietf_decrypt(out, null, sealed, aad, nonce, key);
       return out;
     },
+    aeadSealInto: (key, nonce, aad, plaintext, out) => {
+      sodium.crypto_aead_chacha20poly1305_ietf_encrypt(out, plaintext, aad, null, nonce, key);
+    },
+    aeadOpenInto: (key, nonce, aad, sealed, out) => {
+      sodium.crypto_aead_chacha20poly1305_ietf_decrypt(out, null, sealed, aad, nonce, key);
+    },
   });
 }
 

@@ -2,7 +2,7 @@
  * The end-to-end encrypting MQTT client, shared by the Node.js and browser entries. It works on an
  * MQTT.js client that the platform entry creates, and imports nothing platform-specific.
  */
-import type { EnvelopeOpener, EnvelopeSealer, KeyPair } from '@mqtt-e2ee/envelope';
+import { keyId, type EnvelopeOpener, type EnvelopeSealer, type KeyPair } from '@mqtt-e2ee/envelope';
 import type {
   Announcement,
   GroupPublisherOptions,
@@ -11,6 +11,7 @@ import type {
   PeerKeys,
 } from '@mqtt-e2ee/key-exchange';
 import type {
+  IClientPublishOptions,
   IClientSubscribeProperties,
   IConnackPacket,
   IPublishPacket,
@@ -118,6 +119,8 @@ export interface ClientParts {
   opener: EnvelopeOpener;
   /** The same peer lookup the opener uses. */
   resolveSender: (keyId: Uint8Array) => Uint8Array[];
+  /** Changes whenever resolveSender's answers may change; undefined when unknown. */
+  peersRevision?: () => number;
   keys: KeyCodec;
   /** Largest envelope sent or accepted, in bytes. */
   maxMessageBytes: number;
@@ -172,7 +175,10 @@ export class E2eeClient extends TypedEmitter<E2eeClientEvents> {
     this.#receiver = {
       opener: parts.opener,
       ownKeyId: this.keyId,
+      ownKeyIdBytes: keyId(parts.identity.publicKey),
       resolveSender: parts.resolveSender,
+      peersRevision: parts.peersRevision,
+      lastSender: undefined,
       subscriptions: this.#subscriptions,
       encodePublicKey: parts.keys.encodePublicKey,
       maxMessageBytes: parts.maxMessageBytes,
@@ -210,44 +216,62 @@ export class E2eeClient extends TypedEmitter<E2eeClientEvents> {
    * `cause`, when any envelope fails, and with MessageTooLargeError before anything is sent when
    * an envelope exceeds `maxMessageBytes` or the broker's Maximum Packet Size.
    */
-  async publish(
-    topic: string,
-    payload: PublishPayload,
-    opts: E2eePublishOptions,
-  ): Promise<void> {
-    const protocolVersion = this.mqtt.options.protocolVersion ?? 4;
-    // Only a Blob and client ids need an await, and skipping the others saves microtask turns on
-    // every publish.
+  publish(topic: string, payload: PublishPayload, opts: E2eePublishOptions): Promise<void> {
+    // Only a Blob payload and client-id recipients need an await. Everything else is checked and
+    // sealed synchronously, and the returned promise is the only one created per publish.
+    if (isBlob(payload) || (this.#kx !== undefined && hasClientIds(opts))) {
+      return this.#publishResolved(topic, payload, opts);
+    }
+    try {
+      return this.#send(topic, payloadBytes(payload, 'payload'), opts);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** publish for a Blob payload or client-id recipients, which are resolved first. */
+  async #publishResolved(topic: string, payload: PublishPayload, opts: E2eePublishOptions): Promise<void> {
     const bytes = isBlob(payload) ? await readPayload(payload, 'payload') : payloadBytes(payload, 'payload');
     const resolved = this.#kx === undefined ? opts : await this.#resolveClientIds(opts);
-    const request = checkPublishRequest(topic, bytes, resolved, protocolVersion, this.#keys);
+    return this.#send(topic, bytes, resolved);
+  }
+
+  /** Checks the request, seals one envelope per recipient and publishes them. Throws for bad input. */
+  #send(topic: string, bytes: Uint8Array, opts: E2eePublishOptions): Promise<void> {
+    const protocolVersion = this.mqtt.options.protocolVersion ?? 4;
+    const request = checkPublishRequest(topic, bytes, opts, protocolVersion, this.#keys);
+    const qos = request.options.qos ?? 0;
     const envelopes = request.recipients.map((recipient) =>
       this.#sealer.seal(request.topic, request.payload, recipient),
     );
-    for (const envelope of envelopes) {
-      this.#checkSize(request.topic, envelope.length, request.options.qos ?? 0);
-    }
-    const single = envelopes.length === 1 ? envelopes[0] : undefined;
-    if (single !== undefined) {
+    for (const envelope of envelopes) this.#checkSize(request.topic, envelope.length, qos);
+    if (envelopes.length === 1) return this.#publishOne(request.topic, envelopes[0] as Uint8Array, request.options);
+    return Promise.allSettled(
+      envelopes.map((envelope) => this.#publishOne(request.topic, envelope, request.options)),
+    ).then((results) => {
+      const failures = results.filter((result) => result.status === 'rejected');
+      const first = failures[0];
+      if (first === undefined) return;
+      const count = ` (${failures.length} of ${envelopes.length} envelopes)`;
+      const cause = (first.reason as PublishError).cause;
+      throw new PublishError(request.topic, `${reasonOf(cause)}${count}`, cause);
+    });
+  }
+
+  /** Publishes one envelope and settles when MQTT.js reports the end of its QoS flow. */
+  #publishOne(topic: string, envelope: Uint8Array, options: IClientPublishOptions): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const settle = (error?: Error): void => {
+        if (error) reject(new PublishError(topic, reasonOf(error), error));
+        else resolve();
+      };
       try {
-        await this.mqtt.publishAsync(request.topic, this.#toWire(single), request.options);
+        this.mqtt.publish(topic, this.#toWire(envelope), options, settle);
       } catch (error) {
-        throw new PublishError(request.topic, reasonOf(error), error);
+        // MQTT.js throws, instead of calling back, for some calls on a client that has ended.
+        settle(error instanceof Error ? error : new Error(String(error)));
       }
-      return;
-    }
-    const results = await Promise.allSettled(
-      envelopes.map((envelope) =>
-        this.mqtt.publishAsync(request.topic, this.#toWire(envelope), request.options),
-      ),
-    );
-    const failures = results.filter((result) => result.status === 'rejected');
-    const first = failures[0];
-    if (first !== undefined) {
-      const count =
-        envelopes.length > 1 ? ` (${failures.length} of ${envelopes.length} envelopes)` : '';
-      throw new PublishError(request.topic, `${reasonOf(first.reason)}${count}`, first.reason);
-    }
+    });
   }
 
   /**
@@ -446,6 +470,13 @@ export class E2eeClient extends TypedEmitter<E2eeClientEvents> {
     const outcome = receive(this.#receiver, topic, payload, packet);
     this.#dispatcher.dispatch(outcome, payload, packet);
   }
+}
+
+/** True when `opts.to` names a recipient by client id, which key exchange resolves first. */
+function hasClientIds(opts: E2eePublishOptions): boolean {
+  if (typeof opts !== 'object' || opts === null) return false;
+  const to: unknown = opts.to;
+  return Array.isArray(to) ? to.some(isClientId) : isClientId(to as PublicKeyInput);
 }
 
 function reasonOf(error: unknown): string {

@@ -135,6 +135,7 @@ function createE2eeClient(
     sealer,
     opener,
     resolveSender: openerOptions.resolveSender,
+    ...(settings.peers.revision !== undefined ? { peersRevision: settings.peers.revision } : {}),
     keys: keyCodec,
     maxMessageBytes: settings.maxMessageBytes,
     toWire: hooks.toWire ?? ((envelope) => envelope as WirePayload),

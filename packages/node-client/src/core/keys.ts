@@ -17,6 +17,11 @@ export type { PublicKeyInput };
 /** Looks up candidate sender public keys by key id, as EnvelopeOpener's `resolveSender`. */
 export interface SenderResolver {
   resolveSender(keyId: Uint8Array): Uint8Array[];
+  /**
+   * Returns a number that changes whenever the answers of resolveSender may change, or is absent
+   * when the source gives no such number and every message must be looked up.
+   */
+  revision?: () => number;
 }
 
 /** Key helpers the client needs, bundled so that requests and the receiver share one set. */
@@ -39,13 +44,21 @@ const KEY_CACHE_LIMIT = 1024;
 function cachingKeyCodec(): KeyCodec {
   const decoded = new Map<string, Uint8Array>();
   const encoded = new Map<string, string>();
+  // The last raw key decoded, because a publisher mostly repeats one recipient. It is compared by
+  // content, since the caller may have changed the bytes since the last call.
+  let lastRaw: Uint8Array | undefined;
   return {
     decodePublicKeyInput(input: unknown, option: string): Uint8Array {
+      if (input instanceof Uint8Array && lastRaw !== undefined && bytesEqual(input, lastRaw)) return lastRaw.slice();
       const cacheKey = inputCacheKey(input);
       const hit = cacheKey === undefined ? undefined : decoded.get(cacheKey);
-      if (hit !== undefined) return hit.slice();
+      if (hit !== undefined) {
+        if (input instanceof Uint8Array) lastRaw = hit.slice();
+        return hit.slice();
+      }
       const publicKey = decodePublicKeyInput(input, option);
       if (cacheKey !== undefined) remember(decoded, cacheKey, publicKey.slice());
+      if (input instanceof Uint8Array) lastRaw = publicKey.slice();
       return publicKey;
     },
     encodePublicKey(publicKey: Uint8Array): string {
@@ -164,8 +177,12 @@ export function resolvePeers(value: unknown, option: string): SenderResolver {
     value instanceof PeerDirectory ||
     typeof (value as { resolve?: unknown } | null)?.resolve === 'function'
   ) {
-    const directory = value as Pick<PeerDirectory, 'resolve'>;
-    return { resolveSender: (keyId) => directory.resolve(keyId) };
+    const directory = value as Pick<PeerDirectory, 'resolve'> & { readonly revision?: unknown };
+    const resolver: SenderResolver = { resolveSender: (keyId) => directory.resolve(keyId) };
+    // A directory of an older copy of the package has no revision, so its peers are looked up on
+    // every message.
+    if (typeof directory.revision === 'number') resolver.revision = () => directory.revision as number;
+    return resolver;
   }
   if (!Array.isArray(value)) {
     throw new InvalidOptionError(option, 'a PeerDirectory or an array of public keys', value);
@@ -174,5 +191,6 @@ export function resolvePeers(value: unknown, option: string): SenderResolver {
   value.forEach((input: unknown, index) =>
     directory.addPeer(decodePublicKeyInput(input, `${option}[${index}]`)),
   );
-  return { resolveSender: (keyId) => directory.resolve(keyId) };
+  // The list is copied into a directory that nothing else can change.
+  return { resolveSender: (keyId) => directory.resolve(keyId), revision: () => 0 };
 }

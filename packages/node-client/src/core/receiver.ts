@@ -107,12 +107,28 @@ export interface ReceiverParts {
   opener: EnvelopeOpener;
   /** Key id of the opener's identity, 16 lowercase hex characters. */
   ownKeyId: string;
-  /** Candidate public keys of a sender key id from the peers option, looked up on every message. */
+  /** The same key id as 8 bytes. */
+  ownKeyIdBytes: Uint8Array;
+  /** Candidate public keys of a sender key id from the peers option. */
   resolveSender: (keyId: Uint8Array) => Uint8Array[];
+  /**
+   * Changes whenever resolveSender's answers may change. Without it, every message looks its
+   * sender up again.
+   */
+  peersRevision: (() => number) | undefined;
+  /** The last sender found among the peers, so that a repeated sender is not looked up again. */
+  lastSender: KnownSender | undefined;
   subscriptions: SubscriptionRegistry;
   encodePublicKey: (publicKey: Uint8Array) => string;
   /** Largest envelope accepted, in bytes; larger ones are rejected before any parsing. */
   maxMessageBytes: number;
+}
+
+/** A sender public key that resolveSender returned at `revision`, with its key text. */
+export interface KnownSender {
+  publicKey: Uint8Array;
+  publicKeyText: string;
+  revision: number;
 }
 
 /**
@@ -148,28 +164,33 @@ function receiveOrThrow(
   if (payload.length > parts.maxMessageBytes) {
     throw new MessageTooLargeError('incoming', topic, payload.length, parts.maxMessageBytes);
   }
-  const header = parseEnvelopeHeader(payload, kind);
-  const recipientKeyId = toHex(header.recipientKeyId);
-  const senderKeyId = toHex(header.senderKeyId);
-  // The header is parsed and checked already, so comparing its recipient with the one local key
-  // gives the result of opener.isForMe without parsing the header a second time.
-  if (recipientKeyId !== parts.ownKeyId) {
-    return { kind: 'skipped', skipped: { topic, recipientKeyId, senderKeyId } };
+  // For an envelope addressed to this client the header is parsed once, by the opener. Anything
+  // else takes the full parse first, so that a malformed header reports its format error.
+  if (kind !== 'envelope' || !isAddressedTo(payload, parts.ownKeyIdBytes)) {
+    const header = parseEnvelopeHeader(payload, kind);
+    const recipientKeyId = toHex(header.recipientKeyId);
+    const senderKeyId = toHex(header.senderKeyId);
+    if (recipientKeyId !== parts.ownKeyId) {
+      return { kind: 'skipped', skipped: { topic, recipientKeyId, senderKeyId } };
+    }
   }
 
   const allowed = parts.subscriptions.allowedSenders(topic);
   // Senders outside the `from` lists are rejected before any X25519 or AEAD work is done.
-  if (allowed !== 'any-peer' && !allowed.has(senderKeyId)) {
-    throw new SenderNotAllowedError(senderKeyId);
+  if (allowed !== 'any-peer') {
+    const senderKeyId = toHex(payload.subarray(SENDER_KEY_ID_OFFSET, SENDER_KEY_ID_OFFSET + 8));
+    if (!allowed.has(senderKeyId)) {
+      // A malformed header still reports its format error first.
+      parseHeader(payload);
+      throw new SenderNotAllowedError(senderKeyId);
+    }
   }
 
   const opened = parts.opener.open(topic, payload);
   // The opener calls resolveSender only when a session starts, so this lookup makes a peer removed
   // from a PeerDirectory lose its open sessions at once.
-  const candidates = parts.resolveSender(header.senderKeyId);
-  if (!candidates.some((key) => bytesEqual(key, opened.senderPublicKey))) {
-    throw new UnknownSenderError(opened.senderKeyId);
-  }
+  const sender = knownSender(parts, opened.senderPublicKey, payload);
+  if (sender === undefined) throw new UnknownSenderError(opened.senderKeyId);
 
   if (
     allowed !== 'any-peer' &&
@@ -184,7 +205,7 @@ function receiveOrThrow(
     sender: {
       keyId: opened.senderKeyId,
       publicKey: opened.senderPublicKey,
-      publicKeyText: parts.encodePublicKey(opened.senderPublicKey),
+      publicKeyText: sender.publicKeyText,
     },
     qos: packet.qos,
     retain: packet.retain,
@@ -192,6 +213,42 @@ function receiveOrThrow(
   };
   if (packet.properties !== undefined) message.properties = packet.properties;
   return { kind: 'message', message };
+}
+
+/** Offsets in the v1 direct header (spec/envelope-v1.md, "Wire format"). */
+const SENDER_KEY_ID_OFFSET = 4;
+const RECIPIENT_KEY_ID_OFFSET = 12;
+const MIN_DIRECT_ENVELOPE = 76;
+
+/** True when a payload of at least envelope length names `ownKeyId` as its recipient. */
+function isAddressedTo(payload: Uint8Array, ownKeyId: Uint8Array): boolean {
+  if (payload.length < MIN_DIRECT_ENVELOPE) return false;
+  for (let i = 0; i < 8; i++) {
+    if (payload[RECIPIENT_KEY_ID_OFFSET + i] !== ownKeyId[i]) return false;
+  }
+  return true;
+}
+
+/**
+ * Returns the sender when resolveSender still returns its key. The answer for the last sender is
+ * kept until the peers' revision changes.
+ */
+function knownSender(parts: ReceiverParts, publicKey: Uint8Array, envelope: Uint8Array): KnownSender | undefined {
+  const revision = parts.peersRevision?.();
+  const last = parts.lastSender;
+  if (revision !== undefined && last !== undefined && last.revision === revision && bytesEqual(last.publicKey, publicKey)) {
+    return last;
+  }
+  // The opener accepted the message, so the header's sender key id is the key id of `publicKey`.
+  const candidates = parts.resolveSender(envelope.slice(SENDER_KEY_ID_OFFSET, SENDER_KEY_ID_OFFSET + 8));
+  if (!candidates.some((key) => bytesEqual(key, publicKey))) return undefined;
+  const sender: KnownSender = {
+    publicKey: publicKey.slice(),
+    publicKeyText: parts.encodePublicKey(publicKey),
+    revision: revision ?? -1,
+  };
+  if (revision !== undefined) parts.lastSender = sender;
+  return sender;
 }
 
 /**

@@ -69,13 +69,14 @@ function checkRecipients(to: unknown, keys: KeyCodec): Uint8Array[] {
   if (to === undefined) {
     throw new InvalidOptionError('opts.to', 'a recipient public key or an array of them', to);
   }
-  const list = Array.isArray(to) ? (to as unknown[]) : [to];
+  // One recipient needs no duplicate check.
+  if (!Array.isArray(to)) return [keys.decodePublicKeyInput(to, 'opts.to')];
+  const list = to as unknown[];
   if (list.length === 0) throw new OptionRangeError('opts.to', 'at least one recipient', to);
   const seen = new Set<string>();
   const recipients: Uint8Array[] = [];
   list.forEach((input, index) => {
-    const option = Array.isArray(to) ? `opts.to[${index}]` : 'opts.to';
-    const publicKey = keys.decodePublicKeyInput(input, option);
+    const publicKey = keys.decodePublicKeyInput(input, `opts.to[${index}]`);
     const id = toHex(publicKey);
     if (seen.has(id)) return;
     seen.add(id);
