@@ -31,25 +31,6 @@ function plain(buffer: Uint8Array): Uint8Array {
   return new Uint8Array(buffer);
 }
 
-function aeadSeal(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array {
-  const cipher = createCipheriv('chacha20-poly1305', key, nonce, { authTagLength: AEAD_TAG_LENGTH });
-  cipher.setAAD(aad, { plaintextLength: plaintext.length });
-  const body = cipher.update(plaintext);
-  const rest = cipher.final();
-  return plain(Buffer.concat([body, rest, cipher.getAuthTag()]));
-}
-
-function aeadOpen(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, sealed: Uint8Array): Uint8Array {
-  const split = sealed.length - AEAD_TAG_LENGTH;
-  const decipher = createDecipheriv('chacha20-poly1305', key, nonce, { authTagLength: AEAD_TAG_LENGTH });
-  decipher.setAuthTag(sealed.subarray(split));
-  decipher.setAAD(aad, { plaintextLength: split });
-  const body = decipher.update(sealed.subarray(0, split));
-  // final() throws when the tag does not verify, and defineProvider maps that to DecryptionError.
-  const rest = decipher.final();
-  return plain(Buffer.concat([body, rest]));
-}
-
 function aeadSealInto(
   key: Uint8Array,
   nonce: Uint8Array,
@@ -82,6 +63,18 @@ function aeadOpenInto(
   const rest = decipher.final();
   out.set(body);
   out.set(rest, body.length);
+}
+
+function aeadSeal(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array {
+  const out = new Uint8Array(plaintext.length + AEAD_TAG_LENGTH);
+  aeadSealInto(key, nonce, aad, plaintext, out);
+  return out;
+}
+
+function aeadOpen(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, sealed: Uint8Array): Uint8Array {
+  const out = new Uint8Array(sealed.length - AEAD_TAG_LENGTH);
+  aeadOpenInto(key, nonce, aad, sealed, out);
+  return out;
 }
 
 /** Provider built on node:crypto (OpenSSL): X25519, SHA-256, HMAC and ChaCha20-Poly1305. */
