@@ -21,8 +21,11 @@ export {
   type ReplayReason,
   type E2eeErrorOptions,
 } from './errors.js';
+export { BytePool } from './bytes.js';
 export {
   defineProvider,
+  sealInto,
+  openWith,
   AEAD_KEY_LENGTH,
   AEAD_NONCE_LENGTH,
   AEAD_TAG_LENGTH,
