@@ -18,7 +18,11 @@ import { filterAllows, type SubscriptionRegistry } from './subscriptions.js';
 /** A decrypted and authenticated message. */
 export interface E2eeMessage {
   topic: string;
-  /** Decrypted payload bytes. */
+  /**
+   * Decrypted payload bytes. Up to 4 KiB this is a view into a block shared with other messages
+   * of this client, as small Node.js Buffers are: read it through its offset and length, and keep
+   * a `slice()` when only this message's bytes may be stored or passed on.
+   */
   payload: Uint8Array;
   /**
    * The authenticated sender. With key exchange, `clientId` is the client id of its verified
