@@ -47,6 +47,12 @@ export interface FlowResult {
   msgsPerS: number;
   p50Ms: number;
   p99Ms: number;
+  /**
+   * CPU time of this Node.js process (user plus system, which includes the socket system calls)
+   * from the first publish to the last receive, per received message. It covers publisher and
+   * subscriber together and leaves out the broker.
+   */
+  cpuUsPerMsg: number;
 }
 
 /** Sends `messages` payloads through a link and checks what arrives. */
@@ -64,6 +70,8 @@ export class Flow implements FlowSink {
   #failures = 0;
   #firstFailure: string | undefined;
   #lastReceiveAt = 0;
+  #cpuAtStart: NodeJS.CpuUsage | undefined;
+  #cpuAtEnd: NodeJS.CpuUsage | undefined;
   #done: (() => void) | undefined;
 
   constructor(options: FlowOptions) {
@@ -89,7 +97,10 @@ export class Flow implements FlowSink {
     this.#latency[this.#received] = now - (this.#sentAt[check.seq] as number);
     this.#received++;
     this.#lastReceiveAt = now;
-    if (this.#received === this.#options.messages) this.#done?.();
+    if (this.#received === this.#options.messages) {
+      this.#cpuAtEnd = process.cpuUsage(this.#cpuAtStart);
+      this.#done?.();
+    }
     else this.#pump();
   }
 
@@ -101,6 +112,7 @@ export class Flow implements FlowSink {
   /** Runs the flow over `link` and returns the counts. The link stays open. */
   async run(link: Link): Promise<FlowResult> {
     this.#link = link;
+    this.#cpuAtStart = process.cpuUsage();
     const startedAt = performance.now();
     const finished = new Promise<void>((resolve) => {
       this.#done = resolve;
@@ -110,10 +122,11 @@ export class Flow implements FlowSink {
     await Promise.race([finished, watchdog.expired]);
     watchdog.stop();
     const endedAt = this.#received > 0 ? this.#lastReceiveAt : performance.now();
+    const cpu = this.#cpuAtEnd ?? process.cpuUsage(this.#cpuAtStart);
     await link.drain();
     // Late duplicates (a QoS 1 redelivery, for example) would arrive within this grace period.
     await new Promise((resolve) => setTimeout(resolve, this.#options.graceMs));
-    return this.#result(endedAt - startedAt);
+    return this.#result(endedAt - startedAt, cpu.user + cpu.system);
   }
 
   #pump(): void {
@@ -140,7 +153,7 @@ export class Flow implements FlowSink {
     return { expired, stop: () => clearInterval(timer) };
   }
 
-  #result(elapsedMs: number): FlowResult {
+  #result(elapsedMs: number, cpuUs: number): FlowResult {
     const { messages } = this.#options;
     const result: FlowResult = {
       messages,
@@ -153,6 +166,7 @@ export class Flow implements FlowSink {
       msgsPerS: (this.#received / elapsedMs) * 1000,
       p50Ms: percentile(this.#latency, this.#received, 50),
       p99Ms: percentile(this.#latency, this.#received, 99),
+      cpuUsPerMsg: this.#received > 0 ? cpuUs / this.#received : Number.NaN,
     };
     if (this.#firstFailure !== undefined) result.firstFailure = this.#firstFailure;
     return result;

@@ -24,7 +24,7 @@ function render(results: BenchResults): string {
   const parts: string[] = [];
   parts.push(
     table(
-      ['QoS', 'mode', 'provider', 'plaintext msgs/s', 'encrypted msgs/s', 'ratio', 'target', 'p50 ms', 'p99 ms', 'plaintext p50 / p99 ms'],
+      ['QoS', 'mode', 'provider', 'plaintext msgs/s', 'encrypted msgs/s', 'ratio', 'target', 'CPU us/msg encrypted / plaintext', 'CPU ratio', 'p50 ms', 'p99 ms', 'plaintext p50 / p99 ms'],
       results.throughput.map((row) => [
         String(row.qos),
         row.mode,
@@ -33,6 +33,8 @@ function render(results: BenchResults): string {
         row.e2ee_msgs_per_s === null ? 'not yet measured' : formatRate(row.e2ee_msgs_per_s),
         ratio(row.ratio),
         row.target_ratio === null ? '-' : `>= ${row.target_ratio}${row.meets_target === null ? '' : row.meets_target ? ' met' : ' missed'}`,
+        `${formatFixed(row.e2ee_cpu_us_per_msg ?? null, 1)} / ${formatFixed(row.plaintext_cpu_us_per_msg ?? null, 1)}`,
+        row.cpu_ratio === null || row.cpu_ratio === undefined ? '-' : row.cpu_ratio.toFixed(2),
         formatFixed(row.p50_ms, 2),
         formatFixed(row.p99_ms, 2),
         `${formatFixed(row.plaintext_p50_ms, 2)} / ${formatFixed(row.plaintext_p99_ms, 2)}`,

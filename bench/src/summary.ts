@@ -19,7 +19,7 @@ export function printSummary(results: BenchResults, log: (line: string) => void)
     log(`\nThroughput, ${results.method['payload_bytes'] as number}-byte payloads (medians of ${results.method['rounds'] as number} rounds)`);
     log(
       formatTable(
-        ['QoS', 'mode', 'provider', 'plain msgs/s', 'e2ee msgs/s', 'ratio', 'p50 ms', 'p99 ms', 'plain p50', 'plain p99', 'lost+dup', 'target'],
+        ['QoS', 'mode', 'provider', 'plain msgs/s', 'e2ee msgs/s', 'ratio', 'cpu us/msg', 'cpu ratio', 'p50 ms', 'p99 ms', 'plain p50', 'plain p99', 'lost+dup', 'target'],
         results.throughput.map((row) => [
           String(row.qos),
           row.mode,
@@ -27,6 +27,8 @@ export function printSummary(results: BenchResults, log: (line: string) => void)
           formatRate(row.plaintext_msgs_per_s),
           row.e2ee_msgs_per_s === null ? 'n/a' : formatRate(row.e2ee_msgs_per_s),
           ratioCell(row.ratio),
+          `${formatFixed(row.e2ee_cpu_us_per_msg, 1)} / ${formatFixed(row.plaintext_cpu_us_per_msg, 1)}`,
+          ratioCell(row.cpu_ratio),
           formatFixed(row.p50_ms, 2),
           formatFixed(row.p99_ms, 2),
           formatFixed(row.plaintext_p50_ms, 2),

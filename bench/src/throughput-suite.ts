@@ -29,6 +29,14 @@ export interface ThroughputRow {
   p99_ms: number | null;
   plaintext_p50_ms: number;
   plaintext_p99_ms: number;
+  /** Median CPU time of the Node.js process per message (publisher and subscriber, no broker). */
+  e2ee_cpu_us_per_msg: number | null;
+  plaintext_cpu_us_per_msg: number;
+  /**
+   * Median over rounds of (plaintext CPU per message / encrypted CPU per message): the rate ratio
+   * that the Node.js process alone would allow if it were the only limit.
+   */
+  cpu_ratio: number | null;
   messages_per_run: number;
   lost: number;
   duplicated: number;
@@ -117,7 +125,7 @@ export async function runThroughputSuite(options: ThroughputSuiteOptions): Promi
         options.log(
           `  QoS ${qos} round ${round + 1}/${options.rounds} ${id.padEnd(16)} ${Math.round(result.msgsPerS)
             .toString()
-            .padStart(6)} msgs/s  p50 ${result.p50Ms.toFixed(2)} ms  p99 ${result.p99Ms.toFixed(2)} ms` +
+            .padStart(6)} msgs/s  p50 ${result.p50Ms.toFixed(2)} ms  p99 ${result.p99Ms.toFixed(2)} ms  cpu ${result.cpuUsPerMsg.toFixed(1)} us/msg` +
             (result.lost + result.duplicated + result.corrupted + result.failures > 0
               ? `  lost ${result.lost} duplicated ${result.duplicated} corrupted ${result.corrupted} failures ${result.failures}`
               : ''),
@@ -150,6 +158,9 @@ function measuredRow(mode: ModeInfo, qos: QoS, plaintext: ModeSummary, summary: 
     p99_ms: summary.medianP99Ms,
     plaintext_p50_ms: plaintext.medianP50Ms,
     plaintext_p99_ms: plaintext.medianP99Ms,
+    e2ee_cpu_us_per_msg: summary.medianCpuUsPerMsg,
+    plaintext_cpu_us_per_msg: plaintext.medianCpuUsPerMsg,
+    cpu_ratio: median(summary.runs.map((run, round) => (plaintext.runs[round]?.cpuUsPerMsg ?? Number.NaN) / run.cpuUsPerMsg)),
     messages_per_run: flow.messages,
     lost: summary.lost + plaintext.lost,
     duplicated: summary.duplicated + plaintext.duplicated,
@@ -181,6 +192,9 @@ function unmeasuredGroupRow(qos: QoS, plaintext: ModeSummary, note: string, opti
     p99_ms: null,
     plaintext_p50_ms: plaintext.medianP50Ms,
     plaintext_p99_ms: plaintext.medianP99Ms,
+    e2ee_cpu_us_per_msg: null,
+    plaintext_cpu_us_per_msg: plaintext.medianCpuUsPerMsg,
+    cpu_ratio: null,
     messages_per_run: options.messages[qos],
     lost: plaintext.lost,
     duplicated: plaintext.duplicated,

@@ -30,6 +30,7 @@ export interface ModeSummary {
   medianMsgsPerS: number;
   medianP50Ms: number;
   medianP99Ms: number;
+  medianCpuUsPerMsg: number;
   lost: number;
   duplicated: number;
   corrupted: number;
@@ -85,6 +86,7 @@ function summarize(id: string, runs: FlowResult[]): ModeSummary {
     medianMsgsPerS: median(runs.map((run) => run.msgsPerS)),
     medianP50Ms: median(runs.map((run) => run.p50Ms)),
     medianP99Ms: median(runs.map((run) => run.p99Ms)),
+    medianCpuUsPerMsg: median(runs.map((run) => run.cpuUsPerMsg)),
     lost: sum((run) => run.lost),
     duplicated: sum((run) => run.duplicated),
     corrupted: sum((run) => run.corrupted),

@@ -38,6 +38,17 @@ describe('flow counting', () => {
     expect(result.corrupted).toBe(0);
   });
 
+  it('charges the CPU time of the run to its messages', async () => {
+    // Each delivery burns about 0.2 ms of CPU, so 50 messages must show at least 100 us each.
+    const result = await runMemory((payload) => {
+      const until = process.hrtime.bigint() + 200_000n;
+      while (process.hrtime.bigint() < until);
+      return [payload];
+    });
+    expect(result.cpuUsPerMsg).toBeGreaterThan(100);
+    expect(result.cpuUsPerMsg).toBeLessThan(100_000);
+  });
+
   it('detects a dropped message', async () => {
     const result = await runMemory((payload, index) => (index === 7 ? [] : [payload]));
     expect(result.lost).toBe(1);
