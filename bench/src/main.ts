@@ -9,13 +9,14 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { openBroker } from './broker.js';
 import { measureBrowser, type BrowserResult } from './browser.js';
-import { measureCrypto, type CryptoRow } from './crypto.js';
+import type { CryptoRow } from './crypto.js';
+import { measureProviderInChild } from './crypto-runner.js';
 import { currentLoad, machineInfo } from './machine.js';
 import { measureMemory, type MemoryRow } from './memory.js';
 import { measureDirectOverhead, measureGroupOverhead, type OverheadRow } from './overhead.js';
 import { loadProviders } from './providers.js';
 import { printSummary } from './summary.js';
-import { measureSessions, type SessionRow } from './sessions.js';
+import type { SessionRow } from './sessions.js';
 import { runThroughputSuite, type ThroughputRow } from './throughput-suite.js';
 import type { RateOptions } from './timing.js';
 
@@ -143,12 +144,11 @@ async function main(): Promise<number> {
   const sessions: SessionRow[] = [];
   let memory: MemoryRow | null = null;
   if (!values['skip-crypto']) {
-    log('Envelope crypto rates per provider');
+    log('Envelope crypto rates per provider (one child process each)');
     for (const entry of providers.entries) {
-      for (const size of quick ? [PAYLOAD_BYTES] : CRYPTO_SIZES) {
-        crypto.push(measureCrypto(entry, size, rate));
-      }
-      sessions.push(measureSessions(entry, rate));
+      const measured = await measureProviderInChild(entry.provider.name, quick ? [PAYLOAD_BYTES] : CRYPTO_SIZES, rate);
+      crypto.push(...measured.crypto);
+      sessions.push(measured.sessions);
     }
     log('Memory of cached sessions (child process)');
     memory = await measureMemory(quick ? 500 : 10_000);
