@@ -21,7 +21,7 @@ export {
   type ReplayReason,
   type E2eeErrorOptions,
 } from './errors.js';
-export { BytePool } from './bytes.js';
+export { BytePool, equalBytes, toHex } from './bytes.js';
 export {
   defineProvider,
   sealInto,

@@ -1,19 +1,7 @@
 /** Byte helpers that work on any Uint8Array view, without the Buffer class of Node.js. */
 
-export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
-const HEX_DIGITS = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0'));
-
-/** Encodes bytes as lowercase hex. */
-export function toHex(bytes: Uint8Array): string {
-  let hex = '';
-  for (const byte of bytes) hex += HEX_DIGITS[byte] as string;
-  return hex;
-}
+/** Byte comparison and hex encoding come from the envelope package, so both use one implementation. */
+export { equalBytes as bytesEqual, toHex } from '@mqtt-e2ee/envelope';
 
 /**
  * Returns the UTF-8 length of a string as TextEncoder would encode it, without encoding it: an
