@@ -98,6 +98,8 @@ export interface OpenedMessage {
 interface ReceiverSession {
   /** Cache and replay store key: "senderKeyId:recipientKeyId:enc" in hex. */
   key: string;
+  /** Header bytes 4..52 of the session's envelopes: sender key id, recipient key id and enc. */
+  ids: Uint8Array;
   context: HpkeContext;
   senderPublicKey: Uint8Array;
   senderKeyId: string;
@@ -127,9 +129,12 @@ export class EnvelopeOpener {
   readonly #topicMap: TopicMap;
   readonly #maxEnvelopeBytes: number;
   readonly #stats: OpenerStats = { accepted: 0, duplicates: 0, replays: 0 };
-  /** Key ids and enc (header bytes 4..52) of the last message and its session key. */
-  #lastSessionIds: Uint8Array | undefined;
-  #lastSessionKey = '';
+  /**
+   * The cached sessions by a 32-bit number taken from their ids, so that a message of a known
+   * session finds it without building the key string. Entries are checked against all 48 id
+   * bytes, and a session that shares the number with another is found through the key instead.
+   */
+  readonly #byIds = new Map<number, ReceiverSession>();
   /** The last topic received with its bound form, because subscribers mostly see a few topics. */
   #lastTopic: { topic: string; boundTopic: string; bytes: Uint8Array; aad: AadBuffer } | undefined;
   readonly #pool = new BytePool();
@@ -158,9 +163,10 @@ export class EnvelopeOpener {
     // the session leaves the cache. Saving then, and not after every message, is equivalent and
     // saves two copies of the window per message. A caller's store is saved on every message.
     this.#saveEveryMessage = options.replayStore !== undefined;
-    this.#sessions = this.#saveEveryMessage
-      ? new LruMap(limit)
-      : new LruMap(limit, (key, session) => this.#store.save(key, session.window.snapshot()));
+    this.#sessions = new LruMap(limit, (key, session) => {
+      if (this.#byIds.get(idsHash(session.ids, 0)) === session) this.#byIds.delete(idsHash(session.ids, 0));
+      if (!this.#saveEveryMessage) this.#store.save(key, session.window.snapshot());
+    });
     this.#store = options.replayStore ?? new MemoryReplayStore();
     if (typeof this.#store.load !== 'function' || typeof this.#store.save !== 'function') {
       throw new TypeError('replayStore must have load(sessionKey) and save(sessionKey, snapshot) methods');
@@ -200,11 +206,11 @@ export class EnvelopeOpener {
     if (envelope.length > this.#maxEnvelopeBytes) {
       throw new PayloadTooLargeError('envelope', envelope.length, this.#maxEnvelopeBytes);
     }
-    const cached = this.#repeatSession(envelope);
+    const cached = this.#cachedSession(envelope);
     if (cached !== undefined) return this.#openInSession(cached, envelope, aadBuffer, boundTopic);
     const header = parseHeader(envelope);
     const ciphertext = envelope.subarray(HEADER_LENGTH);
-    const sessionKey = this.#sessionKeyOf(envelope, header);
+    const sessionKey = `${toHex(header.senderKeyId)}:${toHex(header.recipientKeyId)}:${toHex(header.enc)}`;
 
     const known = this.#sessions.get(sessionKey);
     if (known !== undefined) return this.#openInSession(known, envelope, aadBuffer, boundTopic);
@@ -219,18 +225,17 @@ export class EnvelopeOpener {
     const { session, plaintext } = this.#establish(sessionKey, header, aad, ciphertext, window ?? new ReplayWindow(this.#replayWindow));
     // The session enters the cache only after a message of it authenticated.
     this.#sessions.set(sessionKey, session);
+    this.#byIds.set(idsHash(session.ids, 0), session);
     return this.#accept(session, plaintext, header.seq, header.flags, boundTopic);
   }
 
   /**
-   * Returns the cached session of an envelope whose session ids (header bytes 4..52) repeat those
-   * of the last message, and whose first four header bytes are valid. Those ids passed every check
-   * of parseHeader before they were remembered, so the header needs no second parse.
+   * Returns the cached session of an envelope whose first four header bytes are valid, found by its
+   * session ids (header bytes 4..52). Those ids passed every check of parseHeader before their
+   * session was cached, so the header needs no second parse.
    */
-  #repeatSession(envelope: Uint8Array): ReceiverSession | undefined {
-    const last = this.#lastSessionIds;
+  #cachedSession(envelope: Uint8Array): ReceiverSession | undefined {
     if (
-      last === undefined ||
       envelope.length < MIN_ENVELOPE_LENGTH ||
       envelope[0] !== ENVELOPE_VERSION ||
       envelope[1] !== SUITE_X25519_SHA256_CHACHA20POLY1305 ||
@@ -239,10 +244,14 @@ export class EnvelopeOpener {
     ) {
       return undefined;
     }
+    const session = this.#byIds.get(idsHash(envelope, SESSION_IDS_START));
+    if (session === undefined) return undefined;
+    const ids = session.ids;
     for (let i = 0; i < SESSION_IDS_END - SESSION_IDS_START; i++) {
-      if (envelope[SESSION_IDS_START + i] !== last[i]) return undefined;
+      if (envelope[SESSION_IDS_START + i] !== ids[i]) return undefined;
     }
-    return this.#sessions.get(this.#lastSessionKey);
+    // The lookup through the LRU map marks the session as recently used.
+    return this.#sessions.get(session.key);
   }
 
   /** Opens an envelope of a cached session, after the replay window allows its seq. */
@@ -289,16 +298,6 @@ export class EnvelopeOpener {
     };
   }
 
-  /** Returns "senderKeyId:recipientKeyId:enc" in hex, reusing the string of the last message's session. */
-  #sessionKeyOf(envelope: Uint8Array, header: EnvelopeHeader): string {
-    const ids = envelope.subarray(SESSION_IDS_START, SESSION_IDS_END);
-    const last = this.#lastSessionIds;
-    if (last !== undefined && equalBytes(ids, last)) return this.#lastSessionKey;
-    this.#lastSessionIds = ids.slice();
-    this.#lastSessionKey = `${toHex(header.senderKeyId)}:${toHex(header.recipientKeyId)}:${toHex(header.enc)}`;
-    return this.#lastSessionKey;
-  }
-
   #bindTopic(topic: string): { boundTopic: string; aad: AadBuffer } {
     const last = this.#lastTopic;
     if (last !== undefined && last.topic === topic) return last;
@@ -331,6 +330,7 @@ export class EnvelopeOpener {
         if (opened === undefined) continue;
         const session: ReceiverSession = {
           key: sessionKey,
+          ids: Uint8Array.from([...header.senderKeyId, ...header.recipientKeyId, ...header.enc]),
           context: opened.context,
           senderPublicKey,
           senderKeyId: toHex(header.senderKeyId),
@@ -381,4 +381,20 @@ export class EnvelopeOpener {
       throw error;
     }
   }
+}
+
+/**
+ * A 32-bit number from session ids at `offset`: the first four bytes of the sender key id XOR the
+ * first four bytes of enc. Both are hash or random output, so the numbers spread well; a
+ * collision only sends a message down the path that builds the key string.
+ */
+function idsHash(bytes: Uint8Array, offset: number): number {
+  const senderId = offset;
+  const enc = offset + 16;
+  return (
+    (((bytes[senderId] as number) ^ (bytes[enc] as number)) << 24) |
+    (((bytes[senderId + 1] as number) ^ (bytes[enc + 1] as number)) << 16) |
+    (((bytes[senderId + 2] as number) ^ (bytes[enc + 2] as number)) << 8) |
+    ((bytes[senderId + 3] as number) ^ (bytes[enc + 3] as number))
+  );
 }

@@ -189,6 +189,34 @@ describe.each(providers)('sessions with $name', (provider) => {
     }
   });
 
+  it('keeps the sessions of interleaved senders apart', () => {
+    const counting = countingProvider(provider);
+    const bob = generateKeyPair(provider);
+    const senders = Array.from({ length: 5 }, () => generateKeyPair(provider));
+    const sealers = senders.map((identity) => new EnvelopeSealer({ identity, provider }));
+    const open = (maxSessions: number) => {
+      const opener = new EnvelopeOpener({
+        identities: [bob],
+        resolveSender: () => senders.map((pair) => pair.publicKey),
+        provider: counting,
+        maxSessions,
+      });
+      const before = counting.counts.x25519;
+      for (let round = 0; round < 3; round++) {
+        sealers.forEach((sealer, i) => {
+          const opened = opener.open('t', sealer.seal('t', utf8(`${i}/${round}`), bob.publicKey));
+          expect(text(opened.plaintext)).toBe(`${i}/${round}`);
+          expect(opened.senderPublicKey).toEqual(senders[i]?.publicKey);
+        });
+      }
+      return counting.counts.x25519 - before;
+    };
+    // Each sender's session is set up once (two X25519 in AuthDecap) and then found again.
+    expect(open(5)).toBe(5 * 2);
+    // With room for two sessions, round-robin order evicts each session before its next message.
+    expect(open(2)).toBe(3 * 5 * 2);
+  });
+
   it('reopens sessions after cache eviction', () => {
     const provider2 = countingProvider(provider);
     const alice = generateKeyPair(provider);
