@@ -1,7 +1,10 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { generateKeyPair } from '@mqtt-e2ee/envelope';
+import { startAedes } from '@mqtt-e2ee/testkit';
+import mqtt from 'mqtt';
 import { describe, expect, it } from 'vitest';
-import { publishPacketSize, TypedEmitter } from '../src/core/index.js';
+import { connectE2eeWith, publishPacketSize, TypedEmitter } from '../src/core/index.js';
 
 const coreDir = join(import.meta.dirname, '../src/core');
 
@@ -88,5 +91,34 @@ describe('publishPacketSize', () => {
     ['ü', 0, 0, 7],
   ] as const)('%s with %i bytes at QoS %i', (topic, payload, qos, expected) => {
     expect(publishPacketSize(topic, payload, qos)).toBe(expected);
+  });
+});
+
+describe('default wire conversion', () => {
+  it('hands MQTT.js an array of its own, not a view into a shared block', async () => {
+    const broker = await startAedes();
+    const alice = generateKeyPair();
+    const bob = generateKeyPair();
+    const client = await connectE2eeWith(() => mqtt.connect(broker.url, { reconnectPeriod: 0 }), {
+      identity: alice,
+      peers: [bob.publicKey],
+    });
+    try {
+      const sent: Uint8Array[] = [];
+      client.mqtt.on('packetsend', (packet) => {
+        if (packet.cmd === 'publish') sent.push(packet.payload as Uint8Array);
+      });
+      for (let i = 0; i < 3; i++) await client.publish('wire/check', `message ${i}`, { to: bob.publicKey, qos: 1 });
+      expect(sent).toHaveLength(3);
+      for (const payload of sent) {
+        // A view into a shared block would make MQTT.js copy the whole block for its QoS 1 store.
+        expect(payload.byteOffset).toBe(0);
+        expect(payload.byteLength).toBe(payload.buffer.byteLength);
+        expect(payload.byteLength).toBe(76 + 'message 0'.length);
+      }
+    } finally {
+      await client.end(true);
+      await broker.stop();
+    }
   });
 });

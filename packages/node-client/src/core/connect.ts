@@ -24,7 +24,10 @@ import { checkKnownKeys } from './validate.js';
 
 /** What differs between platforms once the options are checked. */
 export interface PlatformHooks {
-  /** Converts an envelope to what the MQTT.js build sends. Default: the Uint8Array itself. */
+  /**
+   * Converts an envelope to what the MQTT.js build sends. Default: the envelope, copied into an
+   * array of its own when it is a view into a larger block.
+   */
   toWire?: (envelope: Uint8Array) => WirePayload;
   /** Debug log of connects, closes and rejected message codes. Default: no logging. */
   log?: (message: string) => void;
@@ -138,7 +141,7 @@ function createE2eeClient(
     ...(settings.peers.revision !== undefined ? { peersRevision: settings.peers.revision } : {}),
     keys: keyCodec,
     maxMessageBytes: settings.maxMessageBytes,
-    toWire: hooks.toWire ?? ((envelope) => envelope as WirePayload),
+    toWire: hooks.toWire ?? wholeArray,
     log: hooks.log ?? (() => undefined),
     strict: settings.strict,
     ...flushOf(settings.replayStore),
@@ -185,4 +188,15 @@ function waitForConnack(mqtt: MqttClient): Promise<IConnackPacket> {
     mqtt.on('close', onClose);
     mqtt.on('end', onClose);
   });
+}
+
+/**
+ * Default conversion of an envelope for MQTT.js, used where no platform hook is given (the
+ * browser). Envelopes are views into shared blocks, and MQTT.js clones a QoS 1 or 2 payload that
+ * is not a Buffer by copying its whole underlying ArrayBuffer, so such a view is copied into an
+ * array of its own first.
+ */
+function wholeArray(envelope: Uint8Array): WirePayload {
+  const whole = envelope.byteOffset === 0 && envelope.byteLength === envelope.buffer.byteLength;
+  return (whole ? envelope : envelope.slice()) as WirePayload;
 }
