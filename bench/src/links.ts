@@ -13,6 +13,7 @@ import {
 import { connectE2ee, type E2eeClient } from '@mqtt-e2ee/node-client';
 import { connectAsync, type IClientOptions, type MqttClient } from 'mqtt';
 import type { FlowSink, Link } from './flow.js';
+import { median } from './stats.js';
 
 export type QoS = 0 | 1;
 
@@ -176,4 +177,60 @@ export function directClientLink(provider: CryptoProvider): LinkFactory {
       },
     };
   };
+}
+
+/** Spins the CPU for `ns` nanoseconds. */
+function busyWait(ns: bigint): void {
+  const until = process.hrtime.bigint() + ns;
+  while (process.hrtime.bigint() < until);
+}
+
+/**
+ * Plaintext MQTT.js with a busy loop instead of encryption: `sealNs` before each publish and
+ * `openNs` in the message handler, the measured times of one seal and one open. It shows what the
+ * same CPU time per message costs the plaintext flow when no encryption code runs.
+ */
+export function busyPlaintextLink(sealNs: number, openNs: number): LinkFactory {
+  const beforeSend = BigInt(Math.round(sealNs));
+  const beforeReceive = BigInt(Math.round(openNs));
+  return async (context) => {
+    const sink: FlowSink = {
+      receive(payload) {
+        busyWait(beforeReceive);
+        context.sink.receive(payload);
+      },
+      fail: (error) => context.sink.fail(error),
+    };
+    const link = await plaintextLink({ ...context, sink });
+    return {
+      send(payload) {
+        busyWait(beforeSend);
+        link.send(payload);
+      },
+      drain: () => link.drain(),
+      close: () => link.close(),
+    };
+  };
+}
+
+/** Median time in nanoseconds of one EnvelopeSealer.seal and one EnvelopeOpener.open of `payloadBytes`. */
+export function envelopeCost(provider: CryptoProvider, payloadBytes: number): { sealNs: number; openNs: number } {
+  const keys = makePeerKeys(provider);
+  const sealer = new EnvelopeSealer({ identity: keys.sender, provider });
+  const opener = new EnvelopeOpener({ identities: [keys.recipient], resolveSender: () => [keys.sender.publicKey], provider });
+  const plaintext = provider.randomBytes(payloadBytes);
+  const count = 2000;
+  const seals: number[] = [];
+  const opens: number[] = [];
+  for (let sample = 0; sample < 7; sample++) {
+    const envelopes: Uint8Array[] = [];
+    let started = process.hrtime.bigint();
+    for (let i = 0; i < count; i++) envelopes.push(sealer.seal('bench/calibrate', plaintext, keys.recipient.publicKey));
+    seals.push(Number(process.hrtime.bigint() - started) / count);
+    started = process.hrtime.bigint();
+    for (const envelope of envelopes) opener.open('bench/calibrate', envelope);
+    opens.push(Number(process.hrtime.bigint() - started) / count);
+  }
+  // The first samples warm the JIT up and are left out.
+  return { sealNs: median(seals.slice(2)), openNs: median(opens.slice(2)) };
 }

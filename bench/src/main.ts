@@ -27,6 +27,7 @@ const HELP = `Usage: node bench/dist/main.js [options]
   --window N         messages in flight between publisher and subscriber (default 64)
   --messages N       messages per QoS 0 run; QoS 1 runs use half (default 60000)
   --providers        also run direct mode with every other provider (adds about a minute)
+  --calibrate        also run plaintext with a busy loop as long as one seal plus one open
   --skip-throughput  skip the MQTT runs
   --skip-crypto      skip the crypto, session and memory benchmarks
   --skip-browser     skip the Chromium decrypt benchmark
@@ -79,6 +80,7 @@ async function main(): Promise<number> {
       window: { type: 'string' },
       messages: { type: 'string' },
       providers: { type: 'boolean', default: false },
+      calibrate: { type: 'boolean', default: false },
       'skip-throughput': { type: 'boolean', default: false },
       'skip-crypto': { type: 'boolean', default: false },
       'skip-browser': { type: 'boolean', default: false },
@@ -130,6 +132,7 @@ async function main(): Promise<number> {
         window,
         payloadBytes: PAYLOAD_BYTES,
         fastest,
+        calibrate: values.calibrate,
         others: values.providers
           ? providers.entries.map((entry) => entry.provider).filter((provider) => provider.name !== fastest.name)
           : [],

@@ -2,7 +2,7 @@
 import type { CryptoProvider } from '@mqtt-e2ee/envelope';
 import type { FlowOptions } from './flow.js';
 import { loadGroupMode } from './group.js';
-import { directClientLink, envelopeLink, plaintextLink, type QoS } from './links.js';
+import { busyPlaintextLink, directClientLink, envelopeCost, envelopeLink, plaintextLink, type QoS } from './links.js';
 import { median } from './stats.js';
 import { runRounds, type ModeSpec, type ModeSummary } from './throughput.js';
 
@@ -57,6 +57,8 @@ export interface ThroughputSuiteOptions {
   fastest: CryptoProvider;
   /** Other providers that also run in direct mode, for comparison (--providers). */
   others: CryptoProvider[];
+  /** Adds the plaintext run with a busy loop as long as one seal and one open (--calibrate). */
+  calibrate: boolean;
   log: (line: string) => void;
 }
 
@@ -97,6 +99,18 @@ async function modeList(options: ThroughputSuiteOptions): Promise<{ modes: ModeI
       provider: provider.name,
       targeted: false,
       note: `as direct, with the ${provider.name} provider`,
+    });
+  }
+  if (options.calibrate) {
+    const cost = envelopeCost(fastest, options.payloadBytes);
+    const micros = (cost.sealNs + cost.openNs) / 1000;
+    options.log(`  calibration: seal ${(cost.sealNs / 1000).toFixed(2)} us + open ${(cost.openNs / 1000).toFixed(2)} us per message (${fastest.name})`);
+    modes.push({
+      spec: { id: 'plaintext-busy', factory: busyPlaintextLink(cost.sealNs, cost.openNs) },
+      mode: 'plaintext + busy loop',
+      provider: fastest.name,
+      targeted: false,
+      note: `plaintext MQTT.js with a busy loop of ${micros.toFixed(2)} us per message, the time of one seal plus one open with ${fastest.name}, and no encryption`,
     });
   }
   return { modes, groupNote: group.factory === undefined ? group.note : undefined };

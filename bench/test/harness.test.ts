@@ -2,7 +2,7 @@ import { nodeProvider } from '@mqtt-e2ee/envelope/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openBroker, type BenchBroker } from '../src/broker.js';
 import { Flow, type FlowOptions, type FlowSink, type Link } from '../src/flow.js';
-import { directClientLink, plaintextLink } from '../src/links.js';
+import { busyPlaintextLink, directClientLink, envelopeCost, plaintextLink } from '../src/links.js';
 import { PayloadSource } from '../src/payloads.js';
 import { runOnce } from '../src/throughput.js';
 
@@ -113,4 +113,21 @@ describe('harness through a broker', () => {
       expect(result.failures).toBe(0);
     });
   }
+
+  it('busy plaintext mode spends its loop on every message and loses nothing', async () => {
+    // 50 us on each side is far above what 300 plaintext messages cost, so the CPU time shows it.
+    const result = await runOnce(busyPlaintextLink(50_000, 50_000), broker.url, 0, 'test-busy', flow);
+    expect(result.received).toBe(flow.messages);
+    expect(result.lost + result.duplicated + result.corrupted + result.failures).toBe(0);
+    expect(result.cpuUsPerMsg).toBeGreaterThan(100);
+  });
+});
+
+describe('envelope calibration', () => {
+  it('times one seal and one open of a 1 KiB payload', () => {
+    const cost = envelopeCost(nodeProvider, 1024);
+    expect(cost.sealNs).toBeGreaterThan(100);
+    expect(cost.openNs).toBeGreaterThan(100);
+    expect(cost.sealNs + cost.openNs).toBeLessThan(1_000_000);
+  });
 });
