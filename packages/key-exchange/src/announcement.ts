@@ -166,7 +166,10 @@ function sameKeys(a: KeyPairPublic, b: KeyPairPublic): boolean {
 }
 
 export function equal(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((byte, index) => byte === b[index]);
+  if (a.length !== b.length) return false;
+  // A plain loop: the receive path compares a sender key on every message.
+  for (let index = 0; index < a.length; index++) if (a[index] !== b[index]) return false;
+  return true;
 }
 
 function fail(a: Pick<Announcement, 'clientId'>, reason: 'signature' | 'rotation' | 'endorsement', detail: string): KeyRecordError {

@@ -67,6 +67,29 @@ export interface PeerKeys {
   readonly fingerprint: string;
 }
 
+/**
+ * A key that a direct envelope may come from, with its owner, as the directory stores it now.
+ * Whether the key may send depends on the time as well: see `usableUntil`.
+ */
+export interface SenderKeyStatus {
+  readonly clientId: string;
+  /** Copy of the X25519 public key. */
+  readonly encryptionKey: Uint8Array;
+  /** Copy of the Ed25519 key announced with it. */
+  readonly signingKey: Uint8Array;
+  /** Key id of `encryptionKey`, 16 hex characters. */
+  readonly keyId: string;
+  /** False for a retired key of a rotation. */
+  readonly current: boolean;
+  /** Whether an anchor revoked the key. */
+  readonly revoked: boolean;
+  /**
+   * Time in milliseconds from which the key may no longer send: the end of the announcement's
+   * validity, or for a retired key the end of its grace period if that comes first.
+   */
+  readonly usableUntil: number;
+}
+
 /** Result of ingesting an announcement. */
 export interface IngestResult {
   readonly status: 'accepted' | 'rotated' | 'unchanged' | 'ignored';
@@ -92,6 +115,7 @@ export class KeyDirectory {
   readonly #revocations: Revocation[] = [];
   readonly #rejections = new Map<string, E2eeError>();
   readonly #listeners = new Set<() => void>();
+  #revision = 0;
 
   constructor(options: KeyDirectoryOptions) {
     if (!TRUST_POLICIES.includes(options.policy)) {
@@ -111,6 +135,16 @@ export class KeyDirectory {
       this.#pins.set(checkName(clientId, 'pins key'), new Set(list.map(normalizePin)));
     }
     if (options.state !== undefined) this.#restore(options.state);
+  }
+
+  /**
+   * Counts the changes of the stored announcements and revocations: it grows by one whenever an
+   * announcement is accepted or forgotten and whenever a revocation is added. A caller that
+   * cached a result of peerStatus or senderKeyStatus may reuse it until the revision changes,
+   * after checking the clock against the cached times.
+   */
+  get revision(): number {
+    return this.#revision;
   }
 
   /** Registers a listener called whenever the persistent state changes. Returns a function that removes it. */
@@ -244,6 +278,51 @@ export class KeyDirectory {
     return toPeerKeys(a);
   }
 
+  /**
+   * Returns the keys of `clientId` as peer() would, without its clock check: undefined when no
+   * verified announcement is known, and `revoked` true when peer() raises KeyRevokedError. The
+   * keys are valid while the time is before `peer.validUntil`. The result stays correct until
+   * `revision` changes.
+   */
+  peerStatus(clientId: string): { readonly peer: PeerKeys; readonly revoked: boolean } | undefined {
+    const entry = this.#peers.get(clientId);
+    if (entry === undefined) return undefined;
+    const a = entry.announcement;
+    const revoked = this.isRevoked(a.encryptionKey) || this.#revocations.some((r) => equal(r.signingKey, a.signingKey));
+    return { peer: toPeerKeys(a), revoked };
+  }
+
+  /**
+   * Returns the owner and status of a sender key, current or retired, without a clock check, or
+   * undefined when no stored announcement carries the key. The key may send, as resolveSender
+   * would return it, while it is not revoked and the time is before `usableUntil`. The result
+   * stays correct until `revision` changes.
+   */
+  senderKeyStatus(encryptionKey: Uint8Array): SenderKeyStatus | undefined {
+    for (const [clientId, { announcement: a }] of this.#peers) {
+      if (equal(a.encryptionKey, encryptionKey)) {
+        return this.#status(clientId, a.encryptionKey, a.signingKey, true, a.validUntil);
+      }
+      const link = a.rotations.find((l) => equal(l.encryptionKey, encryptionKey));
+      if (link !== undefined) {
+        return this.#status(clientId, link.encryptionKey, link.signingKey, false, Math.min(a.validUntil, link.retiredAt + this.graceMs));
+      }
+    }
+    return undefined;
+  }
+
+  #status(clientId: string, encryptionKey: Uint8Array, signingKey: Uint8Array, current: boolean, usableUntil: number): SenderKeyStatus {
+    return {
+      clientId,
+      encryptionKey: encryptionKey.slice(),
+      signingKey: signingKey.slice(),
+      keyId: keyIdHex(encryptionKey),
+      current,
+      revoked: this.isRevoked(encryptionKey),
+      usableUntil,
+    };
+  }
+
   /** Returns whether a verified announcement of `clientId` is known (it may be expired or revoked). */
   has(clientId: string): boolean {
     return this.#peers.has(clientId);
@@ -350,6 +429,7 @@ export class KeyDirectory {
   }
 
   #changed(): void {
+    this.#revision++;
     for (const listener of this.#listeners) listener();
   }
 }

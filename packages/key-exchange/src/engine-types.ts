@@ -21,14 +21,35 @@ export interface KeyExchangeTransport {
  */
 export type RetainUnavailableMode = 'fail' | 'request';
 
+/** An X25519 key of a message sender, from its verified announcement. */
+export interface SenderKey {
+  /** Key id, 16 hex characters. */
+  readonly keyId: string;
+  /** The 32-byte public key, a copy for this message. */
+  readonly publicKey: Uint8Array;
+  /** The public key as key text ("mqe2e-pk1-…"). */
+  readonly publicKeyText: string;
+}
+
 /** A decrypted message with its sender. */
 export interface ReceivedMessage {
   readonly topic: string;
+  /**
+   * Decrypted bytes. Up to 4 KiB this is a view into a block shared with other messages: keep a
+   * slice() to store only this message's bytes.
+   */
   readonly plaintext: Uint8Array;
   readonly kind: 'direct' | 'group';
   /** Client id of the sender, from its verified announcement. */
   readonly sender: string | undefined;
+  /** Key id of the key that sealed a direct envelope, or undefined for a group message. */
   readonly senderKeyId: string | undefined;
+  /**
+   * For a direct message the key that sealed it (the current key of the sender, or a retired
+   * one within its grace period). For a group message the sender's current key, or undefined
+   * when the directory has no valid announcement of the sender.
+   */
+  readonly senderKey: SenderKey | undefined;
   readonly groupId: string | undefined;
   readonly seq: bigint;
   /** Whether a per-message signature was verified (group messages of signed groups). */
@@ -56,7 +77,12 @@ export interface KeyExchangeEvents extends Record<string, unknown[]> {
 export type ReceiveOutcome<M> =
   | { readonly kind: 'control' }
   | { readonly kind: 'message'; readonly message: ReceivedMessage; readonly meta: M }
-  | { readonly kind: 'skipped'; readonly reason: string }
+  | {
+      readonly kind: 'skipped';
+      readonly reason: string;
+      /** Key ids in the header of a skipped direct envelope, 16 hex characters each. Absent for an empty payload. */
+      readonly keyIds?: { readonly recipientKeyId: string; readonly senderKeyId: string };
+    }
   | { readonly kind: 'pending' }
   | { readonly kind: 'error'; readonly error: E2eeError };
 

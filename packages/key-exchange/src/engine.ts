@@ -13,8 +13,8 @@ import {
   type CryptoProvider,
 } from '@mqtt-e2ee/envelope';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
-import { encodeAnnouncement, type Announcement } from './announcement.js';
-import type { KeyDirectory, PeerKeys } from './directory.js';
+import { encodeAnnouncement, equal, type Announcement } from './announcement.js';
+import type { KeyDirectory, PeerKeys, SenderKeyStatus } from './directory.js';
 import {
   KeyChangedError,
   KeyRevokedError,
@@ -28,6 +28,7 @@ import { GroupPublisher, type GroupPublisherOptions, type GroupHost } from './gr
 import type { GroupReceiver } from './group-receiver.js';
 import { envelopeKind } from './group-wire.js';
 import type { DeviceIdentity } from './identity.js';
+import { encodePublicKey } from './keytext.js';
 import type { LocalKeys } from './local-keys.js';
 import type {
   KeyEvent,
@@ -37,6 +38,7 @@ import type {
   ReceiveOutcome,
   ReceivedMessage,
   RetainUnavailableMode,
+  SenderKey,
 } from './engine-types.js';
 import type { KeyExchangeStateParts } from './state.js';
 
@@ -48,8 +50,21 @@ export type {
   ReceiveOutcome,
   ReceivedMessage,
   RetainUnavailableMode,
+  SenderKey,
 };
 import { announcementTopic, controlFilters, discoveryTopic, parseControlTopic } from './topics.js';
+
+/** A sender key status from the directory, with its key text once a message needed it. */
+interface CachedSenderKey {
+  readonly status: SenderKeyStatus;
+  publicKeyText: string | undefined;
+}
+
+/** The peerStatus result for a group sender (undefined: no announcement), with its key text once needed. */
+interface CachedGroupSender {
+  readonly status: ReturnType<KeyDirectory['peerStatus']>;
+  publicKeyText: string | undefined;
+}
 
 interface Pending<M> {
   readonly topic: string;
@@ -84,6 +99,16 @@ export class KeyExchange<M = undefined> {
   #waiters = new Set<() => void>();
   readonly #persistRotation: ((identity: DeviceIdentity) => Promise<void>) | undefined;
   readonly #flushers: (() => Promise<void>)[] = [];
+  /** Start of every control topic, `prefix/`. */
+  readonly #controlRoot: string;
+  /**
+   * Directory results about message senders, by sender key id (direct) and by client id (group).
+   * They are valid for one directory revision, so both maps are cleared when it changes. The
+   * clock is checked against the cached times on every message.
+   */
+  readonly #directSenders = new Map<string, CachedSenderKey>();
+  readonly #groupSenders = new Map<string, CachedGroupSender>();
+  #sendersRevision = -1;
 
   constructor(options: KeyExchangeOptions) {
     this.#transport = options.transport;
@@ -98,6 +123,7 @@ export class KeyExchange<M = undefined> {
     this.#savedGroups = { ...(options.groupsSent ?? {}) };
     this.#persistRotation = options.persistRotation;
     this.#sealer = new EnvelopeSealer({ identity: this.local.identity, provider: this.#provider });
+    this.#controlRoot = `${this.directory.prefix}/`;
     this.directory.onStateChange(() => this.events.emit('state'));
     this.local.onStateChange(() => this.events.emit('state'));
   }
@@ -257,7 +283,7 @@ export class KeyExchange<M = undefined> {
    * arrived yet is held ('pending') and returned later through `onLateMessage`.
    */
   receive(topic: string, payload: Uint8Array, meta: M): ReceiveOutcome<M> {
-    const control = parseControlTopic(this.directory.prefix, topic);
+    const control = topic.startsWith(this.#controlRoot) ? parseControlTopic(this.directory.prefix, topic) : undefined;
     if (control !== undefined) {
       this.#control(control, topic, payload);
       return { kind: 'control' };
@@ -282,23 +308,89 @@ export class KeyExchange<M = undefined> {
   }
 
   #openDirect(topic: string, payload: Uint8Array, meta: M): ReceiveOutcome<M> {
-    const header = parseHeader(payload);
-    if (!this.local.isOwnKeyId(bytesToHex(header.recipientKeyId))) {
-      return { kind: 'skipped', reason: 'direct envelope for another recipient' };
+    // Most envelopes name the current key, and the opener checks their whole header. Any other
+    // one is parsed here, to skip it when it names no own key.
+    if (!this.local.addressedToCurrentKey(payload)) {
+      const header = parseHeader(payload);
+      const recipientKeyId = bytesToHex(header.recipientKeyId);
+      if (!this.local.isOwnKeyId(recipientKeyId)) {
+        const keyIds = { recipientKeyId, senderKeyId: bytesToHex(header.senderKeyId) };
+        return { kind: 'skipped', reason: 'direct envelope for another recipient', keyIds };
+      }
     }
     const opened = this.#openDirectChecked(topic, payload);
-    const sender = this.directory.senderOf(opened.senderPublicKey);
+    const sender = this.#directSender(opened.senderPublicKey, opened.senderKeyId);
     const message: ReceivedMessage = {
       topic,
       plaintext: opened.plaintext,
       kind: 'direct',
-      sender: sender?.clientId,
+      sender: sender.status.clientId,
       senderKeyId: opened.senderKeyId,
+      senderKey: {
+        keyId: opened.senderKeyId,
+        // The opener returns a copy of the key for each message.
+        publicKey: opened.senderPublicKey,
+        publicKeyText: (sender.publicKeyText ??= encodePublicKey(sender.status.encryptionKey)),
+      },
       groupId: undefined,
       seq: opened.seq,
       signed: false,
     };
     return { kind: 'message', message, meta };
+  }
+
+  /** Clears the cached sender results when the directory changed since they were made. */
+  #syncSenders(): void {
+    const revision = this.directory.revision;
+    if (revision === this.#sendersRevision) return;
+    this.#directSenders.clear();
+    this.#groupSenders.clear();
+    this.#sendersRevision = revision;
+  }
+
+  /**
+   * Returns the directory status of the key that authenticated a direct envelope. A session
+   * opened earlier stays in the opener's cache, so this check runs on every message: the key
+   * must still be one that resolveSender returns, or the message fails as a new session would,
+   * with KeyRevokedError, KeyExpiredError or UnknownSenderError.
+   */
+  #directSender(publicKey: Uint8Array, keyId: string): CachedSenderKey {
+    this.#syncSenders();
+    let cached = this.#directSenders.get(keyId);
+    // Key ids may collide, so the whole key is compared.
+    if (cached === undefined || !equal(cached.status.encryptionKey, publicKey)) {
+      const status = this.directory.senderKeyStatus(publicKey);
+      cached = status === undefined ? undefined : { status, publicKeyText: undefined };
+      if (cached !== undefined) this.#directSenders.set(keyId, cached);
+    }
+    if (cached === undefined || cached.status.revoked || this.#now() >= cached.status.usableUntil) {
+      throw this.directory.explainUnknownSender(keyId) ?? new UnknownSenderError(keyId);
+    }
+    return cached;
+  }
+
+  /**
+   * Returns the current key of the sender of a group message, or undefined when the directory
+   * has no valid announcement of it (never received, forgotten or expired). Raises
+   * KeyRevokedError for a revoked sender, whose messages are rejected even though members still
+   * have its epoch keys.
+   */
+  #groupSenderKey(clientId: string): SenderKey | undefined {
+    this.#syncSenders();
+    let cached = this.#groupSenders.get(clientId);
+    if (cached === undefined) {
+      cached = { status: this.directory.peerStatus(clientId), publicKeyText: undefined };
+      this.#groupSenders.set(clientId, cached);
+    }
+    const status = cached.status;
+    if (status === undefined) return undefined;
+    if (status.revoked) throw new KeyRevokedError(clientId, status.peer.keyId);
+    if (this.#now() >= status.peer.validUntil) return undefined;
+    return {
+      keyId: status.peer.keyId,
+      publicKey: status.peer.encryptionKey.slice(),
+      publicKeyText: (cached.publicKeyText ??= encodePublicKey(status.peer.encryptionKey)),
+    };
   }
 
   /** Opens a direct envelope and explains an unknown sender key (expired or revoked). */
@@ -314,27 +406,20 @@ export class KeyExchange<M = undefined> {
   }
 
   #openGroup(topic: string, payload: Uint8Array, meta: M, hold: boolean): ReceiveOutcome<M> {
-    const epochId = this.groups.epochIdOf(payload);
-    if (!this.groups.hasEpoch(epochId)) {
-      if (!hold) return { kind: 'error', error: new UnknownEpochError(epochId) };
+    const opened = this.groups.tryOpen(topic, payload);
+    if (opened === undefined) {
+      if (!hold) return { kind: 'error', error: new UnknownEpochError(this.groups.epochIdOf(payload)) };
       this.#hold(this.#pendingData, { topic, payload, meta, at: this.#now() });
       return { kind: 'pending' };
     }
-    const opened = this.groups.open(topic, payload);
-    if (this.directory.has(opened.sender)) {
-      // A revoked sender is refused even though members still hold its epoch keys.
-      try {
-        this.directory.peer(opened.sender);
-      } catch (error) {
-        if (error instanceof KeyRevokedError) throw error;
-      }
-    }
+    const senderKey = this.#groupSenderKey(opened.sender);
     const message: ReceivedMessage = {
       topic,
       plaintext: opened.plaintext,
       kind: 'group',
       sender: opened.sender,
       senderKeyId: undefined,
+      senderKey,
       groupId: opened.groupId,
       seq: opened.seq,
       signed: opened.signed,
@@ -404,8 +489,8 @@ export class KeyExchange<M = undefined> {
     if (payload.length === 0) return;
     try {
       const opened = this.#openDirectChecked(topic, payload);
-      const sender = this.directory.senderOf(opened.senderPublicKey);
-      if (sender === undefined) throw new UnknownSenderError(opened.senderKeyId);
+      const { status } = this.#directSender(opened.senderPublicKey, opened.senderKeyId);
+      const sender = { clientId: status.clientId, signingKey: status.signingKey.slice() };
       const result = this.groups.ingestKeyMessage(topic, opened.plaintext, sender);
       this.events.emit('key', { type: 'group-keys', clientId: sender.clientId, detail: `group ${result.groupId}: ${result.installed.length} new epochs` });
       if (result.installed.length > 0) {

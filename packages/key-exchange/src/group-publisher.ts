@@ -31,12 +31,25 @@ export interface GroupPublisherOptions
   readonly state?: GroupSenderState;
 }
 
+/** A group envelope from GroupPublisher.prepare. */
+export interface PreparedGroupMessage {
+  readonly envelope: Uint8Array;
+  /**
+   * Undefined when no key message was due or on its way. Otherwise a promise that resolves once
+   * those key messages were published (or reported as undelivered), and the envelope must be
+   * published after it.
+   */
+  readonly keysDelivered: Promise<void> | undefined;
+}
+
 /** Sends to one group: one envelope per message for all members. */
 export class GroupPublisher {
   readonly sender: GroupSender;
   readonly #host: GroupHost;
   /** Members whose newest key message has not been delivered yet. */
   readonly #undelivered = new Set<string>();
+  /** The distribute() run in progress, which messages sealed meanwhile wait for. */
+  #delivering: Promise<void> | undefined;
 
   constructor(host: GroupHost, options: GroupPublisherOptions) {
     this.#host = host;
@@ -66,9 +79,28 @@ export class GroupPublisher {
    * are published first, so members have the key before the message arrives.
    */
   async seal(topic: string, plaintext: Uint8Array): Promise<Uint8Array> {
+    const prepared = this.prepare(topic, plaintext);
+    if (prepared.keysDelivered !== undefined) await prepared.keysDelivered;
+    return prepared.envelope;
+  }
+
+  /**
+   * Encrypts `plaintext` like seal, without a promise when no key message is due or on its way.
+   * Otherwise the caller publishes the envelope only after `keysDelivered`.
+   */
+  prepare(topic: string, plaintext: Uint8Array): PreparedGroupMessage {
     const sealed = this.sender.seal(topic, plaintext);
-    await this.distribute();
-    return sealed.envelope;
+    const envelope = sealed.envelope;
+    if (sealed.newEpoch || this.sender.hasPendingDelivery) return { envelope, keysDelivered: this.distribute() };
+    // A message sealed while key messages are on their way waits for them as well, or it could
+    // reach members before the key of its epoch. A failed delivery is reported to the message
+    // that started it, so this one goes out anyway.
+    const delivering = this.#delivering;
+    if (delivering !== undefined) return { envelope, keysDelivered: delivering.then(ignore, ignore) };
+    // Members whose key message failed earlier get it again with every message, as distribute
+    // retries them.
+    if (this.#undelivered.size > 0) return { envelope, keysDelivered: this.distribute() };
+    return { envelope, keysDelivered: undefined };
   }
 
   /**
@@ -99,9 +131,20 @@ export class GroupPublisher {
   /**
    * Publishes the pending key messages, and deletes the retained key messages of removed
    * members. A member whose key cannot be found stays pending and gets its keys when its
-   * announcement arrives; a 'member-unreachable' key event reports it.
+   * announcement arrives; a 'member-unreachable' key event reports it. It starts after the
+   * delivery in progress, if any, so that key messages go out in the order of their epochs.
    */
-  async distribute(): Promise<void> {
+  distribute(): Promise<void> {
+    const previous = this.#delivering;
+    const run = previous === undefined ? this.#distributeNow() : previous.then(() => this.#distributeNow(), () => this.#distributeNow());
+    const tracked = run.finally(() => {
+      if (this.#delivering === tracked) this.#delivering = undefined;
+    });
+    this.#delivering = tracked;
+    return tracked;
+  }
+
+  async #distributeNow(): Promise<void> {
     const messages = this.sender.takeKeyMessages();
     const queued = new Set(messages.map((m) => m.member));
     for (const member of this.#undelivered) {
@@ -163,3 +206,5 @@ export class GroupPublisher {
     return this.sender.exportState();
   }
 }
+
+function ignore(): void {}

@@ -14,7 +14,15 @@ import { bytesToHex } from '@noble/hashes/utils.js';
 import { decodeBase64Url, encodeBase64Url } from './base64url.js';
 import { RecordReader } from './codec.js';
 import { KeyRecordError, UnknownEpochError } from './errors.js';
-import { deriveEpochKeys, openGroup, parseGroupHeader, type EpochKeys } from './group-wire.js';
+import {
+  GroupCipher,
+  checkGroupHeader,
+  deriveEpochKeys,
+  groupEpochIdHex,
+  namesEpoch,
+  readGroupSeq,
+  type EpochKeys,
+} from './group-wire.js';
 import { checkName, checkPrefix, checkTopicFilter, parseControlTopic, topicMatchesFilter } from './topics.js';
 
 /** Default number of epochs kept per sender and group. */
@@ -65,6 +73,8 @@ export interface OpenedGroupMessage {
 }
 
 interface ReceiverEpoch {
+  /** Epoch id, 16 hex characters. */
+  readonly id: string;
   readonly sender: string;
   readonly groupId: string;
   readonly topics: readonly string[];
@@ -73,7 +83,10 @@ interface ReceiverEpoch {
   readonly createdAt: number;
   readonly signingKey: Uint8Array | undefined;
   readonly window: ReplayWindow;
-  highestSeq: bigint | undefined;
+  /** A number below 2^53 and a bigint above, as ReplayWindow takes them. */
+  highestSeq: bigint | number | undefined;
+  /** The last topic that matched one of `topics`, which never change. */
+  matchedTopic: string | undefined;
 }
 
 /** Installs epoch keys from key messages and opens group envelopes. */
@@ -84,6 +97,12 @@ export class GroupReceiver {
   readonly #windowSize: number;
   readonly #maxEpochs: number;
   readonly #epochs = new Map<string, ReceiverEpoch>();
+  readonly #cipher: GroupCipher;
+  /**
+   * The epoch of the last message opened, so that a run of messages of one epoch skips the hex
+   * encoding and map lookup of its id. It is cleared whenever an epoch leaves #epochs.
+   */
+  #lastEpoch: ReceiverEpoch | undefined;
 
   constructor(options: GroupReceiverOptions) {
     this.prefix = checkPrefix(options.prefix);
@@ -91,6 +110,7 @@ export class GroupReceiver {
     this.#provider = options.provider ?? nobleProvider;
     this.#windowSize = options.replayWindow ?? DEFAULT_REPLAY_WINDOW;
     this.#maxEpochs = options.maxEpochsPerGroup ?? DEFAULT_MAX_EPOCHS_PER_GROUP;
+    this.#cipher = new GroupCipher(this.#provider);
     for (const saved of options.state?.epochs ?? []) {
       const secret = decodeBase64Url(saved.secret);
       const signingKey = saved.signingKey === null ? undefined : decodeBase64Url(saved.signingKey);
@@ -141,8 +161,8 @@ export class GroupReceiver {
     for (const entry of epochs) {
       if (this.#epochs.has(entry.id)) continue;
       const epoch = this.#install(sender, groupId, topics, entry.secret, entry.createdAt, signed ? from.signingKey : undefined);
-      if (bytesToHex(epoch.keys.epochId) !== entry.id) {
-        this.#epochs.delete(bytesToHex(epoch.keys.epochId));
+      if (epoch.id !== entry.id) {
+        this.#remove(epoch.id);
         throw reader.error(`epoch id ${entry.id} does not match its secret`);
       }
       installed.push(entry.id);
@@ -153,16 +173,25 @@ export class GroupReceiver {
 
   #install(sender: string, groupId: string, topics: readonly string[], secret: Uint8Array, createdAt: number, signingKey: Uint8Array | undefined): ReceiverEpoch {
     const keys = deriveEpochKeys(secret, this.prefix, groupId, sender);
-    const epoch: ReceiverEpoch = { sender, groupId, topics, secret, keys, createdAt, signingKey, window: new ReplayWindow(this.#windowSize), highestSeq: undefined };
-    this.#epochs.set(bytesToHex(keys.epochId), epoch);
+    const id = bytesToHex(keys.epochId);
+    const window = new ReplayWindow(this.#windowSize);
+    const epoch: ReceiverEpoch = { id, sender, groupId, topics, secret, keys, createdAt, signingKey, window, highestSeq: undefined, matchedTopic: undefined };
+    // An epoch installed again under a known id replaces the old entry, which must not stay cached.
+    this.#remove(id);
+    this.#epochs.set(id, epoch);
     return epoch;
+  }
+
+  #remove(epochId: string): void {
+    this.#epochs.delete(epochId);
+    if (this.#lastEpoch?.id === epochId) this.#lastEpoch = undefined;
   }
 
   /** Keeps the newest maxEpochsPerGroup epochs of one sender and group. */
   #trim(sender: string, groupId: string): void {
     const same = [...this.#epochs.entries()].filter(([, e]) => e.sender === sender && e.groupId === groupId);
     same.sort(([, a], [, b]) => a.createdAt - b.createdAt);
-    for (const [id] of same.slice(0, Math.max(0, same.length - this.#maxEpochs))) this.#epochs.delete(id);
+    for (const [id] of same.slice(0, Math.max(0, same.length - this.#maxEpochs))) this.#remove(id);
   }
 
   /** Returns whether the epoch (16 hex characters) is known. */
@@ -172,7 +201,8 @@ export class GroupReceiver {
 
   /** Epoch id (16 hex characters) named by a group envelope. */
   epochIdOf(envelope: Uint8Array): string {
-    return bytesToHex(parseGroupHeader(envelope).epochId);
+    checkGroupHeader(envelope);
+    return groupEpochIdHex(envelope);
   }
 
   /**
@@ -180,23 +210,48 @@ export class GroupReceiver {
    * key and KeyRecordError when the topic is outside the epoch's topic filters. Raises
    * DuplicateMessageError for an authenticated copy of an accepted message, ReplayError for a seq
    * older than the window and DecryptionError for any authentication failure.
+   *
+   * Plaintexts up to 4 KiB are views into shared 16 KiB blocks: keep a slice() to store only
+   * this message's bytes.
    */
   open(topic: string, envelope: Uint8Array): OpenedGroupMessage {
-    const header = parseGroupHeader(envelope);
-    const epochId = bytesToHex(header.epochId);
-    const epoch = this.#epochs.get(epochId);
-    if (epoch === undefined) throw new UnknownEpochError(epochId);
-    if (!epoch.topics.some((filter) => topicMatchesFilter(topic, filter))) {
-      throw new KeyRecordError('group-keys', 'wrong-topic', epoch.sender, `Group message of ${JSON.stringify(epoch.sender)} arrived on ${JSON.stringify(topic)}, outside the topics of group ${JSON.stringify(epoch.groupId)}: rejected.`);
+    const opened = this.tryOpen(topic, envelope);
+    if (opened === undefined) throw new UnknownEpochError(groupEpochIdHex(envelope));
+    return opened;
+  }
+
+  /**
+   * Opens like open(), but returns undefined for an epoch without a key, after the header checks,
+   * so that a caller can hold the message until its key message arrives.
+   */
+  tryOpen(topic: string, envelope: Uint8Array): OpenedGroupMessage | undefined {
+    const flags = checkGroupHeader(envelope);
+    const epoch = this.#epochOf(envelope);
+    if (epoch === undefined) return undefined;
+    if (topic !== epoch.matchedTopic) {
+      if (!epoch.topics.some((filter) => topicMatchesFilter(topic, filter))) {
+        throw new KeyRecordError('group-keys', 'wrong-topic', epoch.sender, `Group message of ${JSON.stringify(epoch.sender)} arrived on ${JSON.stringify(topic)}, outside the topics of group ${JSON.stringify(epoch.groupId)}: rejected.`);
+      }
+      epoch.matchedTopic = topic;
     }
+    const seq = readGroupSeq(envelope);
     // Too old is rejected before decryption. A seen seq counts as a duplicate only after the copy
     // authenticated, so a forged copy stays a DecryptionError (spec/envelope-v1.md section 11.2).
-    if (epoch.window.status(header.seq) === 'too old') throw new ReplayError(header.seq, 'too old');
-    const plaintext = openGroup(this.#provider, epoch.keys, header, topic, envelope, epoch.signingKey);
-    if (epoch.window.status(header.seq) === 'seen') throw new DuplicateMessageError(header.seq, epochId);
-    epoch.window.accept(header.seq);
-    if (epoch.highestSeq === undefined || header.seq > epoch.highestSeq) epoch.highestSeq = header.seq;
-    return { plaintext, sender: epoch.sender, groupId: epoch.groupId, epochId, seq: header.seq, signed: epoch.signingKey !== undefined };
+    if (epoch.window.status(seq) === 'too old') throw new ReplayError(BigInt(seq), 'too old');
+    const plaintext = this.#cipher.open(epoch.keys, flags, seq, topic, envelope, epoch.signingKey);
+    if (epoch.window.status(seq) === 'seen') throw new DuplicateMessageError(BigInt(seq), epoch.id);
+    epoch.window.accept(seq);
+    if (epoch.highestSeq === undefined || seq > epoch.highestSeq) epoch.highestSeq = seq;
+    return { plaintext, sender: epoch.sender, groupId: epoch.groupId, epochId: epoch.id, seq: BigInt(seq), signed: epoch.signingKey !== undefined };
+  }
+
+  /** Returns the installed epoch that a checked envelope names, or undefined. */
+  #epochOf(envelope: Uint8Array): ReceiverEpoch | undefined {
+    const last = this.#lastEpoch;
+    if (last !== undefined && namesEpoch(envelope, last.keys.epochId)) return last;
+    const epoch = this.#epochs.get(groupEpochIdHex(envelope));
+    if (epoch !== undefined) this.#lastEpoch = epoch;
+    return epoch;
   }
 
   /** Returns the persistent state: epoch secrets and the highest seq seen in each. */

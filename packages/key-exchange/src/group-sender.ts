@@ -8,12 +8,7 @@ import { nobleProvider, type CryptoProvider } from '@mqtt-e2ee/envelope';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { decodeBase64Url, encodeBase64Url } from './base64url.js';
 import { encodeRecord } from './codec.js';
-import {
-  EPOCH_SECRET_LENGTH,
-  deriveEpochKeys,
-  sealGroup,
-  type EpochKeys,
-} from './group-wire.js';
+import { EPOCH_SECRET_LENGTH, GroupCipher, deriveEpochKeys, type EpochKeys } from './group-wire.js';
 import type { SigningKeyPair } from './signing.js';
 import { checkName, checkPrefix, checkTopicFilter, inboxTopic, topicMatchesFilter } from './topics.js';
 
@@ -62,9 +57,12 @@ export interface KeyMessage {
 interface SenderEpoch {
   readonly secret: Uint8Array;
   readonly keys: EpochKeys;
+  /** Epoch id, 16 hex characters. */
+  readonly id: string;
   readonly createdAt: number;
   readonly members: ReadonlySet<string>;
-  nextSeq: bigint;
+  /** Below maxMessagesPerEpoch, a safe integer, so a number represents it exactly. */
+  nextSeq: number;
   /** Set for epochs restored from state or replaced: never used to encrypt again. */
   closed: boolean;
 }
@@ -86,12 +84,17 @@ export class GroupSender {
   readonly sender: string;
   readonly topics: readonly string[];
   readonly #signer: SigningKeyPair | undefined;
-  readonly #maxMessages: bigint;
+  readonly #maxMessages: number;
   readonly #maxAgeMs: number;
   readonly #keepEpochs: number;
   readonly #shareHistory: boolean;
   readonly #now: () => number;
   readonly #provider: CryptoProvider;
+  readonly #cipher: GroupCipher;
+  /** The last topic that matched a topic filter, because publishers mostly repeat a topic. */
+  #matchedTopic: string | undefined;
+  /** Set when #currentEpoch opened a new epoch, until seal reads it. */
+  #openedEpoch = false;
   #members: Set<string>;
   #epochs: SenderEpoch[];
   /** Members whose key message must be (re)sent. */
@@ -107,12 +110,13 @@ export class GroupSender {
     this.topics = options.topics.map((filter, index) => checkTopicFilter(filter, `topics[${index}]`));
     this.#members = new Set(options.members.map((member) => checkName(member, 'member')));
     this.#signer = options.signer;
-    this.#maxMessages = BigInt(positive(options.maxMessagesPerEpoch ?? DEFAULT_MAX_MESSAGES_PER_EPOCH, 'maxMessagesPerEpoch'));
+    this.#maxMessages = positive(options.maxMessagesPerEpoch ?? DEFAULT_MAX_MESSAGES_PER_EPOCH, 'maxMessagesPerEpoch');
     this.#maxAgeMs = positive(options.maxEpochAgeMs ?? DEFAULT_MAX_EPOCH_AGE_MS, 'maxEpochAgeMs');
     this.#keepEpochs = positive(options.keepEpochs ?? DEFAULT_KEEP_EPOCHS, 'keepEpochs');
     this.#shareHistory = options.shareHistory === true;
     this.#now = options.now ?? Date.now;
     this.#provider = options.provider ?? nobleProvider;
+    this.#cipher = new GroupCipher(this.#provider);
     // Restored epochs are closed: the next message opens a new epoch, so a seq is never reused
     // after a crash that lost the latest counter.
     this.#epochs = (options.state?.epochs ?? []).map((saved) => ({
@@ -163,44 +167,63 @@ export class GroupSender {
 
   /** Id of the epoch used for the next message, opening it if needed (16 hex characters). */
   currentEpochId(): string {
-    return bytesToHex(this.#openEpoch().epoch.keys.epochId);
+    return this.#currentEpoch().id;
+  }
+
+  /**
+   * Whether members wait for a key message or removed members for the deletion of their inbox
+   * message, so that takeKeyMessages or takeRemovedInboxTopics has work to return.
+   */
+  get hasPendingDelivery(): boolean {
+    return this.#pending.size > 0 || this.#removed.size > 0;
   }
 
   /**
    * Encrypts `plaintext` once for all members. `topic` must match one of the group's topic
    * filters. When this opens a new epoch, key messages become pending: deliver them (from
    * takeKeyMessages) before or with the message.
+   *
+   * Envelopes up to 4 KiB are views into shared 16 KiB blocks: publish the view as it is (its
+   * byteOffset and length), because its `buffer` also contains other envelopes of this sender.
    */
   seal(topic: string, plaintext: Uint8Array): SealedGroupMessage {
-    if (!this.topics.some((filter) => topicMatchesFilter(topic, filter))) {
-      throw new RangeError(`topic ${JSON.stringify(topic)} matches none of the topic filters of group ${JSON.stringify(this.groupId)}: ${this.topics.join(', ')}`);
+    if (topic !== this.#matchedTopic) {
+      if (!this.topics.some((filter) => topicMatchesFilter(topic, filter))) {
+        throw new RangeError(`topic ${JSON.stringify(topic)} matches none of the topic filters of group ${JSON.stringify(this.groupId)}: ${this.topics.join(', ')}`);
+      }
+      // The filters never change, so a topic that matched once always matches.
+      this.#matchedTopic = topic;
     }
-    const { epoch, opened } = this.#openEpoch();
+    this.#openedEpoch = false;
+    const epoch = this.#currentEpoch();
     const seq = epoch.nextSeq;
-    epoch.nextSeq = seq + 1n;
-    const envelope = sealGroup(this.#provider, epoch.keys, seq, topic, plaintext, this.#signer);
-    return { envelope, epochId: bytesToHex(epoch.keys.epochId), seq, newEpoch: opened };
+    epoch.nextSeq = seq + 1;
+    const envelope = this.#cipher.seal(epoch.keys, seq, topic, plaintext, this.#signer);
+    return { envelope, epochId: epoch.id, seq: BigInt(seq), newEpoch: this.#openedEpoch };
   }
 
-  #openEpoch(): { epoch: SenderEpoch; opened: boolean } {
+  /** Returns the epoch for the next message, opening a new one (and setting #openedEpoch) when needed. */
+  #currentEpoch(): SenderEpoch {
     const current = this.#epochs.at(-1);
     const now = this.#now();
     const usable = current !== undefined && !current.closed && current.nextSeq < this.#maxMessages && now - current.createdAt < this.#maxAgeMs;
-    if (usable) return { epoch: current, opened: false };
+    if (usable) return current;
     if (current !== undefined) current.closed = true;
     const epoch = this.#epochFrom(this.#provider.randomBytes(EPOCH_SECRET_LENGTH), now, new Set(this.#members));
     this.#epochs = [...this.#epochs, epoch].slice(-this.#keepEpochs);
     for (const member of this.#members) this.#pending.add(member);
-    return { epoch, opened: true };
+    this.#openedEpoch = true;
+    return epoch;
   }
 
   #epochFrom(secret: Uint8Array, createdAt: number, members: Set<string>): SenderEpoch {
-    return { secret, keys: deriveEpochKeys(secret, this.prefix, this.groupId, this.sender), createdAt, members, nextSeq: 0n, closed: false };
+    const keys = deriveEpochKeys(secret, this.prefix, this.groupId, this.sender);
+    return { secret, keys, id: bytesToHex(keys.epochId), createdAt, members, nextSeq: 0, closed: false };
   }
 
   /** Returns and clears the pending key messages, one per member that needs the newest epoch keys. */
   takeKeyMessages(): KeyMessage[] {
-    if (this.#epochs.length === 0 || this.#epochs.at(-1)?.closed === true) this.#openEpoch();
+    if (this.#epochs.length === 0 || this.#epochs.at(-1)?.closed === true) this.#currentEpoch();
     const members = [...this.#pending].filter((member) => this.#members.has(member));
     this.#pending.clear();
     return members.map((member) => this.keyMessageFor(member)).filter((m): m is KeyMessage => m !== undefined);
@@ -223,7 +246,7 @@ export class GroupSender {
       topics: this.topics,
       signed: this.signed,
       epochs: entitled.map((epoch) => ({
-        id: bytesToHex(epoch.keys.epochId),
+        id: epoch.id,
         secret: encodeBase64Url(epoch.secret),
         createdAt: epoch.createdAt,
       })),

@@ -138,6 +138,7 @@ export {
   type IngestResult,
   type KeyDirectoryOptions,
   type PeerKeys,
+  type SenderKeyStatus,
 } from './directory.js';
 export {
   DEFAULT_ANNOUNCEMENT_VALIDITY_MS,
@@ -181,7 +182,7 @@ export {
   type KeyMessageSender,
   type OpenedGroupMessage,
 } from './group-receiver.js';
-export { GroupPublisher, type GroupPublisherOptions } from './group-publisher.js';
+export { GroupPublisher, type GroupPublisherOptions, type PreparedGroupMessage } from './group-publisher.js';
 export {
   KeyExchange,
   type KeyEvent,
@@ -191,6 +192,7 @@ export {
   type ReceiveOutcome,
   type ReceivedMessage,
   type RetainUnavailableMode,
+  type SenderKey,
 } from './engine.js';
 export { createKeyExchange, type CreateKeyExchangeOptions } from './setup.js';
 export type { KeyExchangeState, KeyExchangeStateParts } from './state.js';

@@ -6,6 +6,7 @@
 import {
   EnvelopeOpener,
   NotForRecipientError,
+  keyId as keyIdOf,
   keyIdHex,
   nobleProvider,
   parseHeader,
@@ -65,7 +66,13 @@ export interface LocalKeysOptions {
 interface RetiredKey {
   readonly identity: DeviceIdentity;
   readonly retiredAt: number;
+  /** Key id of the identity, 16 hex characters. */
+  readonly keyId: string;
 }
+
+/** Offset of the recipient key id in a direct envelope header. */
+const RECIPIENT_KEY_ID_OFFSET = 12;
+const KEY_ID_BYTES = 8;
 
 /** The client's own keys over time. */
 export class LocalKeys {
@@ -78,6 +85,11 @@ export class LocalKeys {
   readonly #replayWindow: number | undefined;
   readonly #resolveSender: (keyId: Uint8Array) => Uint8Array[];
   #identity: DeviceIdentity;
+  /** Key id of #identity as bytes and hex, computed once per identity because each is a SHA-256. */
+  #keyIdBytes: Uint8Array;
+  #keyIdText: string;
+  /** Whether the current key id is among the expired ones, which happens only after rotating back to a retired key. */
+  #currentExpired = false;
   #seq: number;
   #rotations: RotationLink[];
   #retired: RetiredKey[];
@@ -102,15 +114,18 @@ export class LocalKeys {
     this.#replayWindow = options.replayWindow;
     this.#resolveSender = options.resolveSender ?? (() => []);
     this.#identity = options.identity;
+    this.#keyIdBytes = keyIdOf(this.#identity.publicKey);
+    this.#keyIdText = toHex(this.#keyIdBytes);
 
     const state = options.state;
     this.#seq = state?.seq ?? 0;
     this.#rotations = (state?.rotations ?? []).map((link, index) => rotationLinkFromJson(link, index));
-    this.#retired = (state?.retired ?? []).map((entry) => ({
-      identity: { ...identityFromSecretKeyText(entry.secretKey), signing: decodeSigningSecretKey(entry.signingSecretKey) },
-      retiredAt: entry.retiredAt,
-    }));
+    this.#retired = (state?.retired ?? []).map((entry) => {
+      const identity = { ...identityFromSecretKeyText(entry.secretKey), signing: decodeSigningSecretKey(entry.signingSecretKey) };
+      return { identity, retiredAt: entry.retiredAt, keyId: keyIdHex(identity.publicKey) };
+    });
     this.#expired = [...(state?.expired ?? [])];
+    this.#updateCurrentExpired();
 
     for (const e of options.endorsements ?? []) {
       if (e.clientId !== this.clientId || e.prefix !== this.prefix) {
@@ -134,7 +149,7 @@ export class LocalKeys {
 
   /** Current key id, 16 hex characters. */
   get keyId(): string {
-    return keyIdHex(this.#identity.publicKey);
+    return this.#keyIdText;
   }
 
   /** Registers a listener called when the persistent state changes. */
@@ -199,9 +214,12 @@ export class LocalKeys {
   rotate(next: DeviceIdentity = generateDeviceIdentity(this.#provider)): Announcement {
     const retiredAt = this.#now();
     const link = createRotationLink(this.prefix, this.clientId, this.#identity, next, retiredAt);
-    this.#retired.push({ identity: this.#identity, retiredAt });
+    this.#retired.push({ identity: this.#identity, retiredAt, keyId: this.#keyIdText });
     this.#rotations = [...this.#rotations, link].slice(-MAX_ROTATION_LINKS);
     this.#identity = next;
+    this.#keyIdBytes = keyIdOf(next.publicKey);
+    this.#keyIdText = toHex(this.#keyIdBytes);
+    this.#updateCurrentExpired();
     this.#prune();
     return this.#announce();
   }
@@ -211,14 +229,35 @@ export class LocalKeys {
    * newest 64, so that envelopes addressed to them still fail with KeyExpiredError.
    */
   #prune(): void {
+    if (this.#retired.length === 0) return;
     const now = this.#now();
+    // Runs on every received message, so the common case allocates nothing.
+    if (!this.#retired.some((r) => now >= r.retiredAt + this.graceMs)) return;
     const ended = this.#retired.filter((r) => now >= r.retiredAt + this.graceMs);
-    if (ended.length === 0) return;
     this.#retired = this.#retired.filter((r) => now < r.retiredAt + this.graceMs);
-    const ids = ended.map((r) => ({ keyId: keyIdHex(r.identity.publicKey), expiredAt: r.retiredAt + this.graceMs }));
+    const ids = ended.map((r) => ({ keyId: r.keyId, expiredAt: r.retiredAt + this.graceMs }));
     for (const { keyId } of ids) this.#openers.delete(keyId);
     this.#expired = [...this.#expired, ...ids].slice(-MAX_EXPIRED_IDS);
+    this.#updateCurrentExpired();
     this.#changed();
+  }
+
+  #updateCurrentExpired(): void {
+    this.#currentExpired = this.#expired.some((entry) => entry.keyId === this.#keyIdText);
+  }
+
+  /**
+   * Returns whether the recipient key id of a direct envelope (header bytes 12 to 20) names the
+   * current key, without parsing the rest of the header. False for a payload too short to hold
+   * the id, and for a current key id that is also recorded as expired.
+   */
+  addressedToCurrentKey(envelope: Uint8Array): boolean {
+    if (envelope.length < RECIPIENT_KEY_ID_OFFSET + KEY_ID_BYTES || this.#currentExpired) return false;
+    const own = this.#keyIdBytes;
+    for (let index = 0; index < KEY_ID_BYTES; index++) {
+      if (envelope[RECIPIENT_KEY_ID_OFFSET + index] !== own[index]) return false;
+    }
+    return true;
   }
 
   /** Own identities that may open envelopes now: the current one and retired ones within grace. */
@@ -233,17 +272,29 @@ export class LocalKeys {
    * envelope errors otherwise.
    */
   open(topic: string, envelope: Uint8Array, resolveSender?: (keyId: Uint8Array) => Uint8Array[]): OpenedMessage {
-    const recipient = toHex(parseHeader(envelope).recipientKeyId);
     this.#prune();
+    // An envelope for the current key goes to its opener at once, which checks the whole header.
+    if (this.addressedToCurrentKey(envelope)) return this.#openFor(this.#keyIdText, this.#identity, topic, envelope, resolveSender);
+    const recipient = toHex(parseHeader(envelope).recipientKeyId);
     const expired = this.#expired.find((entry) => entry.keyId === recipient);
     if (expired !== undefined) throw new KeyExpiredError(recipient, expired.expiredAt, 'rotation grace period ended');
     const now = this.#now();
-    const retired = this.#retired.find((r) => keyIdHex(r.identity.publicKey) === recipient);
+    const retired = this.#retired.find((r) => r.keyId === recipient);
     if (retired !== undefined && now >= retired.retiredAt + this.graceMs) {
       throw new KeyExpiredError(recipient, retired.retiredAt + this.graceMs, 'rotation grace period ended');
     }
-    const identity = keyIdHex(this.#identity.publicKey) === recipient ? this.#identity : retired?.identity;
+    const identity = this.#keyIdText === recipient ? this.#identity : retired?.identity;
     if (identity === undefined) throw new NotForRecipientError(recipient);
+    return this.#openFor(recipient, identity, topic, envelope, resolveSender);
+  }
+
+  #openFor(
+    recipient: string,
+    identity: DeviceIdentity,
+    topic: string,
+    envelope: Uint8Array,
+    resolveSender: ((keyId: Uint8Array) => Uint8Array[]) | undefined,
+  ): OpenedMessage {
     let opener = this.#openers.get(recipient);
     if (opener === undefined) {
       opener = new EnvelopeOpener({
@@ -267,11 +318,7 @@ export class LocalKeys {
 
   /** Returns whether an envelope header names one of the own keys, current or retired. */
   isOwnKeyId(keyId: string): boolean {
-    return (
-      keyIdHex(this.#identity.publicKey) === keyId ||
-      this.#retired.some((r) => keyIdHex(r.identity.publicKey) === keyId) ||
-      this.#expired.some((entry) => entry.keyId === keyId)
-    );
+    return this.#keyIdText === keyId || this.#retired.some((r) => r.keyId === keyId) || this.#expired.some((entry) => entry.keyId === keyId);
   }
 
   /** Returns the persistent state. It contains secret keys of retired identities. */

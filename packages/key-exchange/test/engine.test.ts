@@ -118,6 +118,42 @@ describe('key exchange engine', () => {
     expect(carol.receive('data/x', new Uint8Array([9, 9, 9]), undefined).kind).toBe('error');
   });
 
+  it('holds messages until keys are out', async () => {
+    const bobSide = recorder();
+    const bob = client('bob', bobSide.transport);
+    await bob.start();
+    // Alice's transport delays her key messages until the test releases them.
+    let release = (): void => undefined;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const order: string[] = [];
+    const alice = client('alice', {
+      publish: async (topic) => {
+        if (topic.includes('/inbox/')) await gate;
+        order.push(topic);
+      },
+      subscribe: async (filters) => filters.map(() => 1),
+    });
+    await alice.start();
+    deliver(alice, bobSide.published);
+    const group = alice.group({ groupId: 'g', topics: ['data/#'], members: ['bob'] });
+    const first = group.prepare('data/1', new Uint8Array([1]));
+    const second = group.prepare('data/1', new Uint8Array([2]));
+    expect(first.keysDelivered).toBeDefined();
+    // The second message is in the same epoch, but its key message is not out yet.
+    expect(second.keysDelivered).toBeDefined();
+    const sent: number[] = [];
+    const both = [first, second].map((prepared, index) => prepared.keysDelivered?.then(() => sent.push(index)));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(sent).toEqual([]);
+    release();
+    await Promise.all(both);
+    expect(sent).toEqual([0, 1]);
+    expect(order.filter((topic) => topic.includes('/inbox/bob/'))).toHaveLength(1);
+    expect(group.prepare('data/1', new Uint8Array([3])).keysDelivered).toBeUndefined();
+  });
+
   it('resends group keys after rotation', async () => {
     const aliceSide = recorder();
     const bobSide = recorder();

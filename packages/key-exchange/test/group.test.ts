@@ -230,3 +230,95 @@ describe('group epochs and members', () => {
     expect(after.newEpoch).toBe(true);
   });
 });
+
+describe('group receive and seal caches', () => {
+  /** Epoch keys of the sender's newest epoch, rebuilt from its exported state. */
+  function newestKeys(sender: GroupSender) {
+    const secret = sender.exportState().epochs.at(-1)?.secret ?? '';
+    return deriveEpochKeys(Buffer.from(secret, 'base64url'), PREFIX, 'g1', 'alice');
+  }
+
+  it('trimmed epoch stops opening', () => {
+    const { sender, clock } = group(['bob']);
+    const bob = new GroupReceiver({ prefix: PREFIX, clientId: 'bob', maxEpochsPerGroup: 1 });
+    const from = { clientId: 'alice', signingKey: alice.signing.publicKey };
+    const first = sender.seal('plant/1', text('old 1'));
+    const second = sender.seal('plant/1', text('old 2'));
+    for (const message of sender.takeKeyMessages()) bob.ingestKeyMessage(message.topic, message.payload, from);
+    expect(read(bob.open('plant/1', first.envelope).plaintext)).toBe('old 1');
+    clock.advance(1);
+    sender.rotate();
+    const next = sender.seal('plant/1', text('new'));
+    for (const message of sender.takeKeyMessages()) bob.ingestKeyMessage(message.topic, message.payload, from);
+    // The old epoch was the last one opened, and keeping one epoch dropped it.
+    expect(errorOf(() => bob.open('plant/1', second.envelope))).toBeInstanceOf(UnknownEpochError);
+    expect(bob.tryOpen('plant/1', second.envelope)).toBeUndefined();
+    expect(read(bob.open('plant/1', next.envelope).plaintext)).toBe('new');
+  });
+
+  it('removed member stops mid-stream', () => {
+    const { sender, receiver, deliver } = group(['bob', 'carol']);
+    const stream = [sender.seal('plant/1', text('a')), sender.seal('plant/1', text('b'))];
+    deliver(sender.takeKeyMessages());
+    for (const sealed of stream) expect(receiver('carol').open('plant/1', sealed.envelope).sender).toBe('alice');
+    sender.removeMember('carol');
+    const after = sender.seal('plant/1', text('bob only'));
+    deliver(sender.takeKeyMessages());
+    expect(errorOf(() => receiver('carol').open('plant/1', after.envelope))).toBeInstanceOf(UnknownEpochError);
+    expect(read(receiver('bob').open('plant/1', after.envelope).plaintext)).toBe('bob only');
+  });
+
+  it('checks each new topic', () => {
+    const { sender, receiver, deliver } = group(['bob']);
+    const one = sender.seal('plant/1', text('one'));
+    const two = sender.seal('plant/2', text('two'));
+    expect(() => sender.seal('other/1', text('x'))).toThrow(RangeError);
+    deliver(sender.takeKeyMessages());
+    expect(read(receiver('bob').open('plant/1', one.envelope).plaintext)).toBe('one');
+    // The AAD buffer of the last topic must not leak into the next one.
+    expect(errorOf(() => receiver('bob').open('plant/1', two.envelope))).toBeInstanceOf(DecryptionError);
+    expect(read(receiver('bob').open('plant/2', two.envelope).plaintext)).toBe('two');
+    // A member can seal with the epoch key on any topic, but receivers still check the filters.
+    const outside = sealGroup(nobleProvider, newestKeys(sender), 50n, 'other/1', text('outside'));
+    expect((errorOf(() => receiver('bob').open('other/1', outside)) as KeyRecordError).reason).toBe('wrong-topic');
+  });
+
+  it('sender bytes match sealGroup', () => {
+    const { sender } = group(['bob'], { signer: alice.signing });
+    const sealed = [0, 1, 2].map((index) => sender.seal(`plant/${index}`, text(`message ${index}`)));
+    const keys = newestKeys(sender);
+    sealed.forEach((message, index) => {
+      const expected = sealGroup(nobleProvider, keys, BigInt(index), `plant/${index}`, text(`message ${index}`), alice.signing);
+      expect(Buffer.from(message.envelope).equals(Buffer.from(expected))).toBe(true);
+      expect(message.seq).toBe(BigInt(index));
+    });
+  });
+
+  it('pooled bytes stay intact', () => {
+    const { sender, receiver, deliver } = group(['bob']);
+    const payloads = Array.from({ length: 40 }, (_, index) => new Uint8Array(1000).fill(index));
+    const sealed = payloads.map((payload) => sender.seal('plant/1', payload).envelope);
+    deliver(sender.takeKeyMessages());
+    const opened = sealed.map((envelope) => receiver('bob').open('plant/1', envelope).plaintext);
+    // Read only after all were opened: a reused block would have overwritten earlier plaintexts.
+    opened.forEach((plaintext, index) => expect(Buffer.from(plaintext).equals(Buffer.from(payloads[index] as Uint8Array))).toBe(true));
+  });
+
+  it('opens seqs above 2^32 and 2^53', () => {
+    const { sender, receiver, deliver } = group(['bob']);
+    sender.seal('plant/1', text('start'));
+    deliver(sender.takeKeyMessages());
+    const keys = newestKeys(sender);
+    for (const seq of [2n ** 32n + 3n, 2n ** 60n, 2n ** 60n - 5n]) {
+      const envelope = sealGroup(nodeProvider, keys, seq, 'plant/1', text(`seq ${seq}`));
+      const opened = receiver('bob').open('plant/1', envelope);
+      expect(opened.seq).toBe(seq);
+      expect(read(opened.plaintext)).toBe(`seq ${seq}`);
+      expect((errorOf(() => receiver('bob').open('plant/1', envelope)) as ReplayError).code).toBe('ERR_DUPLICATE');
+    }
+    const saved = receiver('bob').exportState().epochs.at(-1);
+    expect(saved?.highestSeq).toBe((2n ** 60n).toString());
+    expect(() => sealGroup(nobleProvider, keys, 2n ** 64n, 'plant/1', text('x'))).toThrow(RangeError);
+    expect(() => sealGroup(nobleProvider, keys, -1, 'plant/1', text('x'))).toThrow(RangeError);
+  });
+});

@@ -12,10 +12,14 @@ import {
   encodeAnchorPublicKey,
   encodeAnnouncement,
   encodeEndorsement,
+  encodeRevocation,
   endorseKey,
   generateAnchor,
   generateDeviceIdentity,
   hasSigningKey,
+  keyIdHex,
+  revocationTopic,
+  revokeKey,
   type KeyEvent,
 } from '@mqtt-e2ee/key-exchange';
 import { loadOrCreateDeviceIdentity, readIdentityFile, readStateFile } from '@mqtt-e2ee/key-exchange/fs';
@@ -62,6 +66,7 @@ for (const broker of cases) {
     let url: string;
     let stop: () => Promise<void>;
     const clients = new Map<string, E2eeClient>();
+    let frankRevocation: string | undefined;
     const inboxes = new Map<string, Inbox>();
 
     /** Creates the key files and an anchor endorsement of `clientId` in the temp directory. */
@@ -95,7 +100,7 @@ for (const broker of cases) {
     beforeAll(async () => {
       dir = await mkdtemp(join(tmpdir(), 'node-client-kx-'));
       await writeFile(join(dir, 'anchor.pub'), `${encodeAnchorPublicKey(anchor.publicKey)}\n`);
-      for (const id of ['alice', 'bob', 'carol', 'dave', 'erin']) await provision(id);
+      for (const id of ['alice', 'bob', 'carol', 'dave', 'erin', 'frank']) await provision(id);
       ({ url, stop } = await broker.start());
       for (const id of ['alice', 'bob', 'carol']) await open(id);
     }, 60_000);
@@ -103,9 +108,10 @@ for (const broker of cases) {
     afterAll(async () => {
       await Promise.allSettled([...clients.values()].map((c) => c.end(true)));
       const cleaner = await connectRaw(url, { protocolVersion: broker.protocolVersion }).catch(() => undefined);
-      for (const id of ['alice', 'bob', 'carol', 'dave', 'erin']) {
+      for (const id of ['alice', 'bob', 'carol', 'dave', 'erin', 'frank']) {
         await cleaner?.publishAsync(`${prefix}/keys/${id}`, Buffer.alloc(0), { qos: 1, retain: true });
       }
+      if (frankRevocation !== undefined) await cleaner?.publishAsync(frankRevocation, Buffer.alloc(0), { qos: 1, retain: true });
       await cleaner?.endAsync();
       await stop?.();
       await rm(dir, { recursive: true, force: true, maxRetries: 5 });
@@ -202,6 +208,41 @@ for (const broker of cases) {
       await client('alice').clearRetained(topic, { qos: 1 });
       await inbox('erin').retainedDelete(topic);
       await erin.end();
+    });
+
+    it('revoked sender stops at once', async () => {
+      const frank = await open('frank');
+      for (let i = 0; i < 50 && !client('bob').keyExchange?.directory.has('frank'); i++) await settle(100);
+      const group = frank.group({ groupId: 'frank', topics: [`${data}/frank/#`], members: ['bob'] });
+      const direct = `${data}/frank/direct`;
+      const grouped = `${data}/frank/group`;
+      await frank.publish(direct, 'before', { to: 'bob', qos: 1 });
+      await group.publish(grouped, text('before'), { qos: 1 });
+      expect(read((await inbox('bob').message(direct)).payload)).toBe('before');
+      expect(read((await inbox('bob').message(grouped)).payload)).toBe('before');
+      // Bob has an open direct session and the epoch key of Frank's group when the anchor revokes Frank.
+      const revoked = new Promise<void>((resolve) => {
+        const listener = (event: KeyEvent): void => {
+          if (event.type !== 'revoked' || event.clientId !== 'frank') return;
+          client('bob').off('key', listener);
+          resolve();
+        };
+        client('bob').on('key', listener);
+      });
+      // The key file exists since provision(), so this loads it.
+      const identity = await loadOrCreateDeviceIdentity(join(dir, 'frank'));
+      const revocation = revokeKey(anchor, { prefix, clientId: 'frank', device: identity, revokedAt: Date.now(), reason: 'test' });
+      frankRevocation = revocationTopic(prefix, 'frank', keyIdHex(identity.publicKey));
+      const raw = await connectRaw(url, { protocolVersion: broker.protocolVersion });
+      await raw.publishAsync(frankRevocation, Buffer.from(encodeRevocation(revocation)), { qos: 1, retain: true });
+      await raw.endAsync();
+      await revoked;
+      await frank.publish(`${direct}/after`, 'after', { to: 'bob', qos: 1 });
+      await group.publish(`${grouped}/after`, text('after'), { qos: 1 });
+      expect((await inbox('bob').error(`${direct}/after`)).code).toBe('ERR_KEY_REVOKED');
+      expect((await inbox('bob').error(`${grouped}/after`)).code).toBe('ERR_KEY_REVOKED');
+      expect(inbox('bob').messages.some((m) => m.topic.endsWith('/after'))).toBe(false);
+      await frank.end();
     });
 
     it('re-reads keys after session loss', async () => {

@@ -2,20 +2,17 @@
  * Key exchange in the client (spec/key-exchange-v1.md): the MQTT.js transport of KeyExchange,
  * the mapping of its outcomes to E2eeClient events, and the group publisher handle.
  */
-import { E2eeError, parseHeader } from '@mqtt-e2ee/envelope';
 import {
-  envelopeKind,
   NAME_REGEXP,
   type GroupPublisher,
   type KeyExchange,
   type KeyExchangeTransport,
+  type PreparedGroupMessage,
   type ReceiveOutcome,
 } from '@mqtt-e2ee/key-exchange';
 import type { IClientPublishOptions, IPublishPacket, MqttClient } from 'mqtt';
 import type { DecryptFailure, E2eeMessage, SkippedEnvelope } from './receiver.js';
 import { SenderNotAllowedError } from './errors.js';
-import { toHex } from './bytes.js';
-import { keyCodec } from './keys.js';
 import { filterAllows, type SubscriptionRegistry } from './subscriptions.js';
 import type { QoS } from './validate.js';
 import type { RetainUnavailableMode, TrustPolicy } from '@mqtt-e2ee/key-exchange';
@@ -74,63 +71,51 @@ export type KxEventOutcome =
   | { kind: 'skipped'; skipped: SkippedEnvelope }
   | { kind: 'error'; error: DecryptFailure };
 
-/** Converts a KeyExchange outcome to the client's message, skipped or error outcome. */
+/**
+ * Converts a KeyExchange outcome to the client's message, skipped or error outcome. The outcome
+ * carries the sender's key and the key ids of a skipped envelope, so this looks nothing up and
+ * parses no header. `kx` and `payload` are not read.
+ */
 export function mapOutcome(
-  kx: KeyExchange<IPublishPacket>,
+  kx: KeyExchange<IPublishPacket> | undefined,
   outcome: ReceiveOutcome<IPublishPacket>,
   topic: string,
-  payload: Uint8Array,
+  payload: Uint8Array | undefined,
   subscriptions: SubscriptionRegistry,
 ): KxEventOutcome {
   if (outcome.kind === 'control' || outcome.kind === 'pending') return { kind: 'none' };
   if (outcome.kind === 'skipped') {
     // KeyExchange skips only direct envelopes addressed to another key, or empty payloads.
-    const header = envelopeKind(payload) === 'direct' ? parseHeader(payload) : undefined;
-    const ids = header === undefined ? { recipientKeyId: '', senderKeyId: '' } : { recipientKeyId: toHex(header.recipientKeyId), senderKeyId: toHex(header.senderKeyId) };
-    return { kind: 'skipped', skipped: { topic, ...ids } };
+    const ids = outcome.keyIds ?? { recipientKeyId: '', senderKeyId: '' };
+    return { kind: 'skipped', skipped: { topic, recipientKeyId: ids.recipientKeyId, senderKeyId: ids.senderKeyId } };
   }
   if (outcome.kind === 'error') return { kind: 'error', error: Object.assign(outcome.error, { topic }) };
 
   const { message, meta: packet } = outcome;
-  // One directory lookup per message, because each one hashes the peer's keys.
-  const peer = senderPeer(kx, message.sender);
-  const senderKey = peer?.encryptionKey;
-  const keyId = message.senderKeyId ?? peer?.keyId ?? '';
+  const senderKey = message.senderKey;
+  const keyId = senderKey?.keyId ?? '';
   const allowed = subscriptions.allowedSenders(topic);
-  if (allowed !== 'any-peer' && (senderKey === undefined || !filterAllows(allowed, keyId, senderKey))) {
+  if (allowed !== 'any-peer' && (senderKey === undefined || !filterAllows(allowed, keyId, senderKey.publicKey))) {
     return { kind: 'error', error: Object.assign(new SenderNotAllowedError(keyId), { topic }) };
   }
 
+  const sender: E2eeMessage['sender'] = {
+    keyId,
+    publicKey: senderKey?.publicKey ?? new Uint8Array(0),
+    publicKeyText: senderKey?.publicKeyText ?? '',
+  };
+  if (message.sender !== undefined) sender.clientId = message.sender;
   const result: E2eeMessage = {
     topic,
     payload: message.plaintext,
-    sender: {
-      keyId,
-      publicKey: senderKey ?? new Uint8Array(0),
-      // The shared codec caches the key text, because encoding checks the key with an X25519.
-      publicKeyText: senderKey === undefined ? '' : keyCodec.encodePublicKey(senderKey),
-      ...(message.sender !== undefined ? { clientId: message.sender } : {}),
-    },
+    sender,
     qos: packet.qos,
     retain: packet.retain,
     seq: message.seq,
-    ...(message.groupId !== undefined ? { group: message.groupId } : {}),
   };
+  if (message.groupId !== undefined) result.group = message.groupId;
   if (packet.properties !== undefined) result.properties = packet.properties;
   return { kind: 'message', message: result };
-}
-
-function senderPeer(
-  kx: KeyExchange<IPublishPacket>,
-  clientId: string | undefined,
-): { encryptionKey: Uint8Array; keyId: string } | undefined {
-  if (clientId === undefined) return undefined;
-  try {
-    return kx.directory.peer(clientId);
-  } catch (error) {
-    if (error instanceof E2eeError) return undefined;
-    throw error;
-  }
 }
 
 /** Options of E2eeGroup.publish. */
@@ -168,11 +153,29 @@ export class E2eeGroup {
    * Encrypts `payload` once and publishes it on `topic`, which must match one of the group's
    * topic filters. Key messages of a new epoch are published first.
    */
-  async publish(topic: string, payload: Uint8Array, opts: E2eeGroupPublishOptions = {}): Promise<void> {
-    const envelope = await this.#publisher.seal(topic, payload);
+  publish(topic: string, payload: Uint8Array, opts: E2eeGroupPublishOptions = {}): Promise<void> {
+    let prepared: PreparedGroupMessage;
+    try {
+      prepared = this.#publisher.prepare(topic, payload);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     const options: IClientPublishOptions = { qos: opts.qos ?? 0, retain: opts.retain === true };
     if (opts.properties !== undefined) options.properties = opts.properties;
-    await this.#mqtt.publishAsync(topic, this.#toWire(envelope), options);
+    // Without key messages to deliver first, the publish promise is the only one created.
+    const keysDelivered = prepared.keysDelivered;
+    if (keysDelivered === undefined) return this.#send(topic, prepared.envelope, options);
+    return keysDelivered.then(() => this.#send(topic, prepared.envelope, options));
+  }
+
+  /** Publishes one envelope and settles when MQTT.js reports the end of its QoS flow, with the MQTT.js error on failure. */
+  #send(topic: string, envelope: Uint8Array, options: IClientPublishOptions): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#mqtt.publish(topic, this.#toWire(envelope), options, (error) => {
+        if (error) reject(error);
+        else resolve();
+      });
+    });
   }
 
   async setMembers(members: readonly string[]): Promise<void> {
