@@ -19,6 +19,7 @@ import {
   mqttTransport,
   type KeyExchangeBaseOptions,
   OptionRangeError,
+  wholeArray,
 } from '@mqtt-e2ee/node-client/core';
 import type { IPublishPacket, MqttClient } from 'mqtt';
 import { defaultKeyExchangeDatabase, IndexedDbKeyExchangeStore } from './kx-store.js';
@@ -94,7 +95,7 @@ function factory(
   return (mqtt) => {
     const kx = createKeyExchange<IPublishPacket>({
       ...keyExchangeSettings(options),
-      transport: mqttTransport(mqtt, (bytes) => bytes as Parameters<MqttClient['publishAsync']>[1]),
+      transport: mqttTransport(mqtt, wholeArray),
       clientId: options.clientId,
       identity,
       policy: options.policy,

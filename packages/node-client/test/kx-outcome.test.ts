@@ -38,7 +38,7 @@ function registry(from?: Uint8Array): SubscriptionRegistry {
 
 describe('key exchange outcome mapping', () => {
   it('copies sender key fields', () => {
-    const outcome = mapOutcome(undefined, received({}), 'data/x', undefined, registry());
+    const outcome = mapOutcome(received({}), 'data/x', registry());
     expect(outcome.kind).toBe('message');
     if (outcome.kind !== 'message') return;
     expect(outcome.message.sender.keyId).toBe(keyIdHex(sender.publicKey));
@@ -51,8 +51,8 @@ describe('key exchange outcome mapping', () => {
   });
 
   it('applies from filters', () => {
-    expect(mapOutcome(undefined, received({}), 'data/x', undefined, registry(sender.publicKey)).kind).toBe('message');
-    const refused = mapOutcome(undefined, received({}), 'data/x', undefined, registry(other.publicKey));
+    expect(mapOutcome(received({}), 'data/x', registry(sender.publicKey)).kind).toBe('message');
+    const refused = mapOutcome(received({}), 'data/x', registry(other.publicKey));
     expect(refused.kind).toBe('error');
     if (refused.kind !== 'error') return;
     expect(refused.error).toBeInstanceOf(SenderNotAllowedError);
@@ -61,7 +61,7 @@ describe('key exchange outcome mapping', () => {
 
   it('group without key', () => {
     const outcome = received({ kind: 'group', senderKeyId: undefined, senderKey: undefined, groupId: 'plant' });
-    const delivered = mapOutcome(undefined, outcome, 'data/x', undefined, registry());
+    const delivered = mapOutcome(outcome, 'data/x', registry());
     expect(delivered.kind).toBe('message');
     if (delivered.kind === 'message') {
       expect(delivered.message.group).toBe('plant');
@@ -69,14 +69,14 @@ describe('key exchange outcome mapping', () => {
       expect(delivered.message.sender.publicKey).toHaveLength(0);
     }
     // A sender without a key cannot match a `from` list.
-    expect(mapOutcome(undefined, outcome, 'data/x', undefined, registry(sender.publicKey)).kind).toBe('error');
+    expect(mapOutcome(outcome, 'data/x', registry(sender.publicKey)).kind).toBe('error');
   });
 
   it('passes skipped key ids', () => {
     const keyIds = { recipientKeyId: keyIdHex(other.publicKey), senderKeyId: keyIdHex(sender.publicKey) };
-    const outcome = mapOutcome(undefined, { kind: 'skipped', reason: 'other recipient', keyIds }, 'data/x', undefined, registry());
+    const outcome = mapOutcome({ kind: 'skipped', reason: 'other recipient', keyIds }, 'data/x', registry());
     expect(outcome).toEqual({ kind: 'skipped', skipped: { topic: 'data/x', ...keyIds } });
-    const empty = mapOutcome(undefined, { kind: 'skipped', reason: 'empty payload' }, 'data/x', undefined, registry());
+    const empty = mapOutcome({ kind: 'skipped', reason: 'empty payload' }, 'data/x', registry());
     expect(empty).toEqual({ kind: 'skipped', skipped: { topic: 'data/x', recipientKeyId: '', senderKeyId: '' } });
   });
 });

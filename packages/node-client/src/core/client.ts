@@ -441,7 +441,7 @@ export class E2eeClient extends TypedEmitter<E2eeClientEvents> {
       this.emit('key', event);
     });
     kx.onLateMessage = (outcome) => {
-      if (outcome.kind === 'message') this.#emitKx(mapOutcome(kx, outcome, outcome.message.topic, new Uint8Array(0), this.#subscriptions));
+      if (outcome.kind === 'message') this.#emitKx(mapOutcome(outcome, outcome.message.topic, this.#subscriptions));
       else if (outcome.kind === 'error') this.#emitKx({ kind: 'error', error: Object.assign(outcome.error, { topic: '' }) });
     };
   }
@@ -461,7 +461,7 @@ export class E2eeClient extends TypedEmitter<E2eeClientEvents> {
     const kx = this.#kx;
     if (kx !== undefined && payload.length > 0 && payload.length <= this.#receiver.maxMessageBytes) {
       try {
-        this.#emitKx(mapOutcome(kx, kx.receive(topic, payload, packet), topic, payload, this.#subscriptions), payload, packet);
+        this.#emitKx(mapOutcome(kx.receive(topic, payload, packet), topic, this.#subscriptions), payload, packet);
       } catch (error) {
         this.#emitKx({ kind: 'error', error: Object.assign(new MessageHandlingError(error), { topic }) });
       }

@@ -196,7 +196,7 @@ function waitForConnack(mqtt: MqttClient): Promise<IConnackPacket> {
  * is not a Buffer by copying its whole underlying ArrayBuffer, so such a view is copied into an
  * array of its own first.
  */
-function wholeArray(envelope: Uint8Array): WirePayload {
+export function wholeArray(envelope: Uint8Array): WirePayload {
   const whole = envelope.byteOffset === 0 && envelope.byteLength === envelope.buffer.byteLength;
   return (whole ? envelope : envelope.slice()) as WirePayload;
 }

@@ -4,7 +4,7 @@
  * so it runs with any MQTT.js build and transport.
  */
 export { checkBrokerUrlWith, type BrokerUrlRules } from './broker-url.js';
-export { connectE2eeWith, openE2eeClient, type CoreConnectOptions, type PlatformHooks } from './connect.js';
+export { connectE2eeWith, openE2eeClient, wholeArray, type CoreConnectOptions, type PlatformHooks } from './connect.js';
 export {
   E2eeClient,
   type ClientParts,

@@ -77,10 +77,8 @@ export type KxEventOutcome =
  * parses no header. `kx` and `payload` are not read.
  */
 export function mapOutcome(
-  kx: KeyExchange<IPublishPacket> | undefined,
   outcome: ReceiveOutcome<IPublishPacket>,
   topic: string,
-  payload: Uint8Array | undefined,
   subscriptions: SubscriptionRegistry,
 ): KxEventOutcome {
   if (outcome.kind === 'control' || outcome.kind === 'pending') return { kind: 'none' };
