@@ -187,7 +187,9 @@ export class BytePool {
   /** Returns `length` zero bytes. Views never overlap and are never handed out twice. */
   take(length: number): Uint8Array {
     if (length > POOL_MAX_REQUEST) return new Uint8Array(length);
-    if (this.#used + length > POOL_CHUNK_BYTES) {
+    // A block whose ArrayBuffer a caller transferred (postMessage) or detached has length 0 and is
+    // replaced, so that later messages still get memory.
+    if (this.#used + length > POOL_CHUNK_BYTES || this.#chunk.byteLength === 0) {
       this.#chunk = new ArrayBuffer(POOL_CHUNK_BYTES);
       this.#used = 0;
     }

@@ -277,6 +277,8 @@ export class EnvelopeOpener {
   ): OpenedMessage {
     if (session.window.status(seq) === 'seen') {
       this.#stats.duplicates++;
+      // Plaintext that is not returned is wiped, because its block is shared with results.
+      plaintext.fill(0);
       throw new DuplicateMessageError(BigInt(seq), session.sessionId);
     }
     // The seq is recorded, and saved to a caller's replay store, before the plaintext leaves this
@@ -284,7 +286,7 @@ export class EnvelopeOpener {
     session.window.accept(seq);
     if (this.#saveEveryMessage) this.#store.save(session.key, session.window.snapshot());
     const padded = (flags & FLAG_PADDED) !== 0;
-    const message = padded ? unpad(plaintext) : plaintext;
+    const message = padded ? unpadOrWipe(plaintext) : plaintext;
     this.#stats.accepted++;
     return {
       plaintext: message,
@@ -397,4 +399,14 @@ function idsHash(bytes: Uint8Array, offset: number): number {
     (((bytes[senderId + 2] as number) ^ (bytes[enc + 2] as number)) << 8) |
     ((bytes[senderId + 3] as number) ^ (bytes[enc + 3] as number))
   );
+}
+
+/** Removes the padding, or wipes the plaintext and raises when the padding is malformed. */
+function unpadOrWipe(plaintext: Uint8Array): Uint8Array {
+  try {
+    return unpad(plaintext);
+  } catch (error) {
+    plaintext.fill(0);
+    throw error;
+  }
 }

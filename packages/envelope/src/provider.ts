@@ -177,6 +177,18 @@ export function defineProvider(name: string, raw: ProviderPrimitives): Required<
   }
 }
 
+/**
+ * True when `provider` has `member` as its own function. An inherited one is ignored: a provider
+ * made with Object.create(base, { aeadSeal }) inherits base's Into call, which would bypass the
+ * replaced aeadSeal, so such a provider goes through aeadSeal and a copy instead.
+ */
+function ownInto<K extends 'aeadSealInto' | 'aeadOpenInto'>(
+  provider: CryptoProvider,
+  member: K,
+): provider is CryptoProvider & Required<Pick<CryptoProvider, K>> {
+  return Object.prototype.hasOwnProperty.call(provider, member) && typeof provider[member] === 'function';
+}
+
 /** Seals into `out` through the provider's aeadSealInto, or through aeadSeal and a copy for a provider without it. */
 export function sealInto(
   provider: CryptoProvider,
@@ -186,7 +198,7 @@ export function sealInto(
   plaintext: Uint8Array,
   out: Uint8Array,
 ): void {
-  if (provider.aeadSealInto !== undefined) provider.aeadSealInto(key, nonce, aad, plaintext, out);
+  if (ownInto(provider, 'aeadSealInto')) provider.aeadSealInto(key, nonce, aad, plaintext, out);
   else out.set(provider.aeadSeal(key, nonce, aad, plaintext));
 }
 
@@ -202,7 +214,7 @@ export function openWith(
   aad: Uint8Array,
   ciphertextWithTag: Uint8Array,
 ): Uint8Array {
-  if (provider.aeadOpenInto === undefined || !(ciphertextWithTag instanceof Uint8Array) || ciphertextWithTag.length < AEAD_TAG_LENGTH) {
+  if (!ownInto(provider, 'aeadOpenInto') || !(ciphertextWithTag instanceof Uint8Array) || ciphertextWithTag.length < AEAD_TAG_LENGTH) {
     return provider.aeadOpen(key, nonce, aad, ciphertextWithTag);
   }
   const out = allocate(ciphertextWithTag.length - AEAD_TAG_LENGTH);

@@ -60,6 +60,7 @@ export class ReplayWindow {
    * must be a safe non-negative integer.
    */
   status(seq: bigint | number): ReplayStatus {
+    if (typeof seq === 'number' && !(Number.isSafeInteger(seq) && seq >= 0)) throw badSeq(seq);
     const highest = this.#highest;
     if (typeof seq === 'number' && typeof highest === 'number') {
       if (seq > highest) return 'new';
@@ -160,4 +161,11 @@ const MAX_SAFE_BIGINT = BigInt(Number.MAX_SAFE_INTEGER);
 /** Returns a sequence number as a number when it is below 2^53, else as the bigint. */
 function compact(seq: bigint): number | bigint {
   return seq <= MAX_SAFE_BIGINT ? Number(seq) : seq;
+}
+
+function badSeq(seq: number): Error {
+  if (Number.isInteger(seq) && seq < 0) return new RangeError(`seq must not be negative, got ${seq}`);
+  return new TypeError(
+    `seq must be a non-negative safe integer or a bigint, got ${seq}: pass sequence numbers of 2^53 and above as bigint`,
+  );
 }

@@ -86,6 +86,21 @@ describe.each(providers)('padding with $name', (provider) => {
     expect(() => opener.open('p/t', seal(new Uint8Array(16), 0n))).toThrow(/already accepted/);
   });
 
+  it('wipes the plaintext of a message with invalid padding', () => {
+    const { alice, bob, opener } = setup(provider);
+    const seal = (plaintext: Uint8Array, seq: bigint) =>
+      sealForTesting({ sender: alice, recipientPublicKey: bob.publicKey, ikmE: new Uint8Array(32).fill(4), seq, topic: 'p/t', plaintext, extraFlags: 0x01, provider }).envelope;
+    // The first message of a session is opened during its setup; the later ones share blocks.
+    opener.open('p/t', seal(Uint8Array.of(0x80), 5n));
+    const delivered = opener.open('p/t', seal(Uint8Array.of(0x6f, 0x6b, 0x80), 0n)).plaintext;
+    // Non-zero bytes and no 0x80 marker: the padding is invalid once the tag has verified.
+    expect(() => opener.open('p/t', seal(new Uint8Array(40).fill(0x5a), 1n))).toThrow(PaddingError);
+    // The delivered plaintext is a 2-byte view of a 3-byte allocation (text and marker), which the
+    // pool rounds up to 8 bytes; the rejected message was decrypted right after it.
+    const after = new Uint8Array(delivered.buffer, delivered.byteOffset + 8, 128);
+    expect(after.every((byte) => byte === 0)).toBe(true);
+  });
+
   it('enforces maxEnvelopeBytes', () => {
     const { bob, sealer, opener } = setup(provider, { maxEnvelopeBytes: 100 }, 100);
     expect(sealer.seal('p/t', new Uint8Array(24), bob.publicKey)).toHaveLength(100);

@@ -87,6 +87,20 @@ describe('ReplayWindow', () => {
     expect(restored.top).toBe(top);
   });
 
+  it('rejects numbers that are not safe non-negative integers', () => {
+    const window = new ReplayWindow(8);
+    window.accept(10);
+    for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, 1.5, 2 ** 53, 2 ** 60]) {
+      expect(() => window.accept(bad), String(bad)).toThrow(TypeError);
+      expect(() => window.status(bad), String(bad)).toThrow(/pass sequence numbers of 2\^53 and above as bigint/);
+    }
+    expect(() => window.accept(-1)).toThrow(RangeError);
+    // Nothing above was recorded: the window still takes the next seq and knows the old one.
+    window.accept(11);
+    expect(window.top).toBe(11n);
+    expect(window.status(10)).toBe('seen');
+  });
+
   it('validates window size', () => {
     expect(() => new ReplayWindow(0)).toThrow(RangeError);
     expect(() => new ReplayWindow(2 ** 21)).toThrow(RangeError);

@@ -217,6 +217,31 @@ describe.each(providers)('sessions with $name', (provider) => {
     expect(open(2)).toBe(3 * 5 * 2);
   });
 
+  it('wipes the plaintext of a duplicate, which shares a block with delivered results', () => {
+    const { opener, seal } = setup(provider);
+    // The first message of a session is opened during its setup; the later ones share blocks.
+    opener.open('t', seal('t', 'session setup'));
+    const envelope = seal('t', 'secret duplicate text');
+    const delivered = opener.open('t', envelope).plaintext;
+    expect(() => opener.open('t', envelope)).toThrow(DuplicateMessageError);
+    // The duplicate was decrypted into the bytes after the delivered plaintext.
+    const after = new Uint8Array(delivered.buffer, delivered.byteOffset + delivered.length, 256);
+    expect(after.every((byte) => byte === 0)).toBe(true);
+  });
+
+  it('keeps working after a caller transfers the buffer of a result', () => {
+    const { opener, seal } = setup(provider);
+    const first = seal('t', 'first');
+    const opened = opener.open('t', first).plaintext;
+    // Transferring detaches the shared block; the views in it become empty.
+    structuredClone(opened.buffer, { transfer: [opened.buffer] });
+    structuredClone(first.buffer, { transfer: [first.buffer] });
+    expect(opened.length).toBe(0);
+    for (let i = 0; i < 3; i++) {
+      expect(text(opener.open('t', seal('t', `after ${i}`)).plaintext)).toBe(`after ${i}`);
+    }
+  });
+
   it('reopens sessions after cache eviction', () => {
     const provider2 = countingProvider(provider);
     const alice = generateKeyPair(provider);

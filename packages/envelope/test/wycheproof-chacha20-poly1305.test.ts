@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DecryptionError, defineProvider } from '../src/index.js';
+import { DecryptionError, defineProvider, EnvelopeOpener, EnvelopeSealer, generateKeyPair } from '../src/index.js';
 import { hex, loadVectors, providers, toHex } from './helpers.js';
 
 interface AeadCase {
@@ -128,6 +128,31 @@ describe.each(providers)('Wycheproof ChaCha20-Poly1305 with $name', (provider) =
     wrapped.aeadSealInto(key, nonce, new Uint8Array(0), Uint8Array.of(1, 2, 3, 4), sealed);
     wrapped.aeadOpenInto(key, nonce, new Uint8Array(0), sealed, new Uint8Array(4));
     expect([seals, opens]).toEqual([1, 1]);
+  });
+
+  it('calls the overrides of a provider derived with Object.create', () => {
+    let seals = 0;
+    let opens = 0;
+    const derived = Object.create(provider, {
+      aeadSeal: {
+        value: (key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array) => {
+          seals++;
+          return provider.aeadSeal(key, nonce, aad, plaintext);
+        },
+      },
+      aeadOpen: {
+        value: (key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, sealed: Uint8Array) => {
+          opens++;
+          return provider.aeadOpen(key, nonce, aad, sealed);
+        },
+      },
+    }) as typeof provider;
+    const alice = generateKeyPair(provider);
+    const bob = generateKeyPair(provider);
+    const sealer = new EnvelopeSealer({ identity: alice, provider: derived });
+    const opener = new EnvelopeOpener({ identities: [bob], resolveSender: () => [alice.publicKey], provider: derived });
+    for (let i = 0; i < 5; i++) opener.open('t', sealer.seal('t', Uint8Array.of(i), bob.publicKey));
+    expect([seals, opens]).toEqual([5, 5]);
   });
 
   it('rejects invalid tags with DecryptionError', () => {

@@ -319,7 +319,7 @@ export class KeyExchange<M = undefined> {
       }
     }
     const opened = this.#openDirectChecked(topic, payload);
-    const sender = this.#directSender(opened.senderPublicKey, opened.senderKeyId);
+    const sender = wipeOnThrow(opened.plaintext, () => this.#directSender(opened.senderPublicKey, opened.senderKeyId));
     const message: ReceivedMessage = {
       topic,
       plaintext: opened.plaintext,
@@ -412,7 +412,7 @@ export class KeyExchange<M = undefined> {
       this.#hold(this.#pendingData, { topic, payload, meta, at: this.#now() });
       return { kind: 'pending' };
     }
-    const senderKey = this.#groupSenderKey(opened.sender);
+    const senderKey = wipeOnThrow(opened.plaintext, () => this.#groupSenderKey(opened.sender));
     const message: ReceivedMessage = {
       topic,
       plaintext: opened.plaintext,
@@ -547,5 +547,18 @@ export class KeyExchange<M = undefined> {
       groupsSent: groupsSent as NonNullable<KeyExchangeStateParts['groupsSent']>,
       groupsReceived: this.groups.exportState(),
     };
+  }
+}
+
+/**
+ * Runs a check made after decryption. When it throws, the plaintext is wiped first, because
+ * plaintexts are views into blocks shared with delivered messages.
+ */
+function wipeOnThrow<T>(plaintext: Uint8Array, check: () => T): T {
+  try {
+    return check();
+  } catch (error) {
+    plaintext.fill(0);
+    throw error;
   }
 }

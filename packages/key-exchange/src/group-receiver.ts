@@ -239,7 +239,11 @@ export class GroupReceiver {
     // authenticated, so a forged copy stays a DecryptionError (spec/envelope-v1.md section 11.2).
     if (epoch.window.status(seq) === 'too old') throw new ReplayError(BigInt(seq), 'too old');
     const plaintext = this.#cipher.open(epoch.keys, flags, seq, topic, envelope, epoch.signingKey);
-    if (epoch.window.status(seq) === 'seen') throw new DuplicateMessageError(BigInt(seq), epoch.id);
+    if (epoch.window.status(seq) === 'seen') {
+      // Plaintext that is not returned is wiped, because its block is shared with results.
+      plaintext.fill(0);
+      throw new DuplicateMessageError(BigInt(seq), epoch.id);
+    }
     epoch.window.accept(seq);
     if (epoch.highestSeq === undefined || seq > epoch.highestSeq) epoch.highestSeq = seq;
     return { plaintext, sender: epoch.sender, groupId: epoch.groupId, epochId: epoch.id, seq: BigInt(seq), signed: epoch.signingKey !== undefined };

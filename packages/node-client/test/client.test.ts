@@ -288,6 +288,17 @@ describe('retained deletes', () => {
 });
 
 describe('outgoing size limits', () => {
+  it('the largest MQTT packet is reported like maxMessageBytes', async () => {
+    const client = await open({ identity: alice });
+    // 76 bytes of envelope overhead make this one byte longer than the largest MQTT payload.
+    const payload = new Uint8Array(268_435_455 - 75);
+    const error = await client.publish('big/max', payload, { to: bob.publicKey }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(MessageTooLargeError);
+    expect((error as MessageTooLargeError).code).toBe('ERR_MESSAGE_TOO_LARGE');
+    expect((error as MessageTooLargeError).size).toBe(268_435_456);
+    expect((error as MessageTooLargeError).limit).toBe(268_435_455);
+  });
+
   it('maxMessageBytes rejects before sending', async () => {
     const topic = `${uniquePrefix('big-out')}/t`;
     const client = await open({ identity: alice, maxMessageBytes: 100 });

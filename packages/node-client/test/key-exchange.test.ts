@@ -128,6 +128,16 @@ for (const broker of cases) {
       expect(inbox('carol').messages.some((m) => m.topic === topic)).toBe(false);
     });
 
+    it('sends the bytes given at the call to a client id', async () => {
+      const topic = `${data}/reused-buffer`;
+      const bytes = new TextEncoder().encode('first bytes');
+      const sent = client('alice').publish(topic, bytes, { to: 'bob', qos: 1 });
+      // The caller reuses its buffer at once, while the key of 'bob' may still be looked up.
+      bytes.fill(0x21);
+      await sent;
+      expect(read((await inbox('bob').message(topic)).payload)).toBe('first bytes');
+    });
+
     it('publishes once to group', async () => {
       const group = client('alice').group({ groupId: 'plant', topics: [`${data}/plant/#`], members: ['bob', 'carol'] });
       const topic = `${data}/plant/temp`;

@@ -2,7 +2,7 @@
  * The end-to-end encrypting MQTT client, shared by the Node.js and browser entries. It works on an
  * MQTT.js client that the platform entry creates, and imports nothing platform-specific.
  */
-import { keyId, type EnvelopeOpener, type EnvelopeSealer, type KeyPair } from '@mqtt-e2ee/envelope';
+import { keyId, PayloadTooLargeError, type EnvelopeOpener, type EnvelopeSealer, type KeyPair } from '@mqtt-e2ee/envelope';
 import type {
   Announcement,
   GroupPublisherOptions,
@@ -24,6 +24,7 @@ import { MessageHandlingError, MessageTooLargeError, PublishError, SubscribeErro
 import type { KeyCodec, PublicKeyInput } from './keys.js';
 import { E2eeGroup, isClientId, mapOutcome, type KxEventOutcome } from './kx.js';
 import { publishPacketSize } from './limits.js';
+import { publishPacket } from './mqtt-publish.js';
 import { isBlob, payloadBytes, readPayload, type PublishPayload } from './payload.js';
 import {
   receive,
@@ -219,10 +220,13 @@ export class E2eeClient extends TypedEmitter<E2eeClientEvents> {
   publish(topic: string, payload: PublishPayload, opts: E2eePublishOptions): Promise<void> {
     // Only a Blob payload and client-id recipients need an await. Everything else is checked and
     // sealed synchronously, and the returned promise is the only one created per publish.
-    if (isBlob(payload) || (this.#kx !== undefined && hasClientIds(opts))) {
-      return this.#publishResolved(topic, payload, opts);
-    }
     try {
+      if (isBlob(payload)) return this.#publishResolved(topic, readPayload(payload, 'payload'), opts);
+      if (this.#kx !== undefined && hasClientIds(opts)) {
+        // The bytes are copied now, because the caller may reuse its buffer while the keys of
+        // the client ids are looked up.
+        return this.#publishResolved(topic, Promise.resolve(payloadBytes(payload, 'payload').slice()), opts);
+      }
       return this.#send(topic, payloadBytes(payload, 'payload'), opts);
     } catch (error) {
       return Promise.reject(error);
@@ -230,8 +234,8 @@ export class E2eeClient extends TypedEmitter<E2eeClientEvents> {
   }
 
   /** publish for a Blob payload or client-id recipients, which are resolved first. */
-  async #publishResolved(topic: string, payload: PublishPayload, opts: E2eePublishOptions): Promise<void> {
-    const bytes = isBlob(payload) ? await readPayload(payload, 'payload') : payloadBytes(payload, 'payload');
+  async #publishResolved(topic: string, payload: Promise<Uint8Array>, opts: E2eePublishOptions): Promise<void> {
+    const bytes = await payload;
     const resolved = this.#kx === undefined ? opts : await this.#resolveClientIds(opts);
     return this.#send(topic, bytes, resolved);
   }
@@ -241,9 +245,7 @@ export class E2eeClient extends TypedEmitter<E2eeClientEvents> {
     const protocolVersion = this.mqtt.options.protocolVersion ?? 4;
     const request = checkPublishRequest(topic, bytes, opts, protocolVersion, this.#keys);
     const qos = request.options.qos ?? 0;
-    const envelopes = request.recipients.map((recipient) =>
-      this.#sealer.seal(request.topic, request.payload, recipient),
-    );
+    const envelopes = request.recipients.map((recipient) => this.#seal(request.topic, request.payload, recipient));
     for (const envelope of envelopes) this.#checkSize(request.topic, envelope.length, qos);
     if (envelopes.length === 1) return this.#publishOne(request.topic, envelopes[0] as Uint8Array, request.options);
     return Promise.allSettled(
@@ -258,20 +260,22 @@ export class E2eeClient extends TypedEmitter<E2eeClientEvents> {
     });
   }
 
+  /**
+   * Seals one envelope. The sealer's own limit is the largest MQTT packet, and an envelope above
+   * it is reported as MessageTooLargeError, the same error as for maxMessageBytes.
+   */
+  #seal(topic: string, payload: Uint8Array, recipient: Uint8Array): Uint8Array {
+    try {
+      return this.#sealer.seal(topic, payload, recipient);
+    } catch (error) {
+      if (error instanceof PayloadTooLargeError) throw new MessageTooLargeError('outgoing', topic, error.size, error.limit);
+      throw error;
+    }
+  }
+
   /** Publishes one envelope and settles when MQTT.js reports the end of its QoS flow. */
   #publishOne(topic: string, envelope: Uint8Array, options: IClientPublishOptions): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const settle = (error?: Error): void => {
-        if (error) reject(new PublishError(topic, reasonOf(error), error));
-        else resolve();
-      };
-      try {
-        this.mqtt.publish(topic, this.#toWire(envelope), options, settle);
-      } catch (error) {
-        // MQTT.js throws, instead of calling back, for some calls on a client that has ended.
-        settle(error instanceof Error ? error : new Error(String(error)));
-      }
-    });
+    return publishPacket(this.mqtt, topic, this.#toWire(envelope), options, (error) => new PublishError(topic, reasonOf(error), error));
   }
 
   /**

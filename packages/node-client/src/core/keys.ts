@@ -177,11 +177,12 @@ export function resolvePeers(value: unknown, option: string): SenderResolver {
     value instanceof PeerDirectory ||
     typeof (value as { resolve?: unknown } | null)?.resolve === 'function'
   ) {
-    const directory = value as Pick<PeerDirectory, 'resolve'> & { readonly revision?: unknown };
+    const directory = value as Pick<PeerDirectory, 'resolve'>;
     const resolver: SenderResolver = { resolveSender: (keyId) => directory.resolve(keyId) };
-    // A directory of an older copy of the package has no revision, so its peers are looked up on
+    // Only a PeerDirectory of this package is known to count its changes in `revision`. Any
+    // other object, such as one from another copy of the package or a wrapper, is looked up on
     // every message.
-    if (typeof directory.revision === 'number') resolver.revision = () => directory.revision as number;
+    if (value instanceof PeerDirectory) resolver.revision = () => value.revision;
     return resolver;
   }
   if (!Array.isArray(value)) {

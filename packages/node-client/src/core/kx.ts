@@ -13,6 +13,7 @@ import {
 import type { IClientPublishOptions, IPublishPacket, MqttClient } from 'mqtt';
 import type { DecryptFailure, E2eeMessage, SkippedEnvelope } from './receiver.js';
 import { SenderNotAllowedError } from './errors.js';
+import { publishPacket } from './mqtt-publish.js';
 import { filterAllows, type SubscriptionRegistry } from './subscriptions.js';
 import type { QoS } from './validate.js';
 import type { RetainUnavailableMode, TrustPolicy } from '@mqtt-e2ee/key-exchange';
@@ -94,6 +95,8 @@ export function mapOutcome(
   const keyId = senderKey?.keyId ?? '';
   const allowed = subscriptions.allowedSenders(topic);
   if (allowed !== 'any-peer' && (senderKey === undefined || !filterAllows(allowed, keyId, senderKey.publicKey))) {
+    // The plaintext shares its block with delivered messages, so a refused one is wiped.
+    message.plaintext.fill(0);
     return { kind: 'error', error: Object.assign(new SenderNotAllowedError(keyId), { topic }) };
   }
 
@@ -168,12 +171,7 @@ export class E2eeGroup {
 
   /** Publishes one envelope and settles when MQTT.js reports the end of its QoS flow, with the MQTT.js error on failure. */
   #send(topic: string, envelope: Uint8Array, options: IClientPublishOptions): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.#mqtt.publish(topic, this.#toWire(envelope), options, (error) => {
-        if (error) reject(error);
-        else resolve();
-      });
-    });
+    return publishPacket(this.#mqtt, topic, this.#toWire(envelope), options, (error) => error);
   }
 
   async setMembers(members: readonly string[]): Promise<void> {

@@ -21,7 +21,8 @@ export interface E2eeMessage {
   /**
    * Decrypted payload bytes. Up to 4 KiB this is a view into a block shared with other messages
    * of this client, as small Node.js Buffers are: read it through its offset and length, and keep
-   * a `slice()` when only this message's bytes may be stored or passed on.
+   * a `slice()` when only this message's bytes may be stored or passed on. Transfer only such a
+   * copy to a worker, because transferring `payload.buffer` empties other messages' payloads.
    */
   payload: Uint8Array;
   /**
@@ -194,12 +195,18 @@ function receiveOrThrow(
   // The opener calls resolveSender only when a session starts, so this lookup makes a peer removed
   // from a PeerDirectory lose its open sessions at once.
   const sender = knownSender(parts, opened.senderPublicKey, payload);
-  if (sender === undefined) throw new UnknownSenderError(opened.senderKeyId);
+  // A message refused after decryption has its plaintext wiped, because the plaintext shares its
+  // block with messages that were delivered.
+  if (sender === undefined) {
+    opened.plaintext.fill(0);
+    throw new UnknownSenderError(opened.senderKeyId);
+  }
 
   if (
     allowed !== 'any-peer' &&
     !filterAllows(allowed, opened.senderKeyId, opened.senderPublicKey)
   ) {
+    opened.plaintext.fill(0);
     throw new SenderNotAllowedError(opened.senderKeyId);
   }
 
