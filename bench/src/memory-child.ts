@@ -32,7 +32,8 @@ function receiverBytes(provider: CryptoProvider, count: number): number {
     const identity = generateKeyPair(provider);
     senders.set(keyIdHex(identity.publicKey), identity.publicKey);
     const sealer = new EnvelopeSealer({ identity, provider });
-    firsts.push(sealer.seal(TOPIC, new Uint8Array(64), recipient.publicKey));
+    // A copy, so that the envelopes do not keep each sealer's pool block alive.
+    firsts.push(sealer.seal(TOPIC, new Uint8Array(64), recipient.publicKey).slice());
   }
   const opener = new EnvelopeOpener({
     identities: [recipient],

@@ -169,29 +169,36 @@ export function writeSafeUint64(target: Uint8Array, offset: number, value: numbe
   writeUint32(target, offset + 4, value >>> 0);
 }
 
-/** Size of one chunk of a BytePool. */
+/** Size of the largest block of a BytePool. */
 const POOL_CHUNK_BYTES = 16 * 1024;
-/** Largest request a BytePool serves from a chunk; larger ones get arrays of their own. */
+/** Size of the first block, so that a pool used for a few small messages stays small. */
+const POOL_FIRST_CHUNK_BYTES = 2 * 1024;
+/** Largest request a BytePool serves from a block; larger ones get arrays of their own. */
 const POOL_MAX_REQUEST = 4 * 1024;
 
 /**
- * Hands out views into shared 16 KiB chunks, as Node.js does for small Buffers: a new Uint8Array
- * with memory of its own costs several times more than a view, and envelopes and plaintexts are
- * allocated once per message. A view's `buffer` holds other messages of the same sealer or opener,
- * so a caller that needs the bytes alone copies them with slice().
+ * Hands out views into shared blocks, as Node.js does for small Buffers: a new Uint8Array with
+ * memory of its own costs several times more than a view, and envelopes and plaintexts are
+ * allocated once per message. Blocks start at 2 KiB and double up to 16 KiB, so that the many
+ * sealers of a process that sends few messages each hold little memory. A view's `buffer` holds
+ * other messages of the same sealer or opener, so a caller that needs the bytes alone copies them
+ * with slice().
  */
 export class BytePool {
-  #chunk = new ArrayBuffer(POOL_CHUNK_BYTES);
+  #chunk = new ArrayBuffer(0);
   #used = 0;
+  #nextChunkBytes = POOL_FIRST_CHUNK_BYTES;
 
   /** Returns `length` zero bytes. Views never overlap and are never handed out twice. */
   take(length: number): Uint8Array {
     if (length > POOL_MAX_REQUEST) return new Uint8Array(length);
     // A block whose ArrayBuffer a caller transferred (postMessage) or detached has length 0 and is
     // replaced, so that later messages still get memory.
-    if (this.#used + length > POOL_CHUNK_BYTES || this.#chunk.byteLength === 0) {
-      this.#chunk = new ArrayBuffer(POOL_CHUNK_BYTES);
+    if (this.#used + length > this.#chunk.byteLength || this.#chunk.byteLength === 0) {
+      const size = Math.max(this.#nextChunkBytes, length);
+      this.#chunk = new ArrayBuffer(size);
       this.#used = 0;
+      this.#nextChunkBytes = Math.min(size * 2, POOL_CHUNK_BYTES);
     }
     const view = new Uint8Array(this.#chunk, this.#used, length);
     // Each view starts on an 8-byte boundary.
