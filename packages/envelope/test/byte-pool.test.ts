@@ -33,7 +33,7 @@ describe('BytePool', () => {
   it('replaces a block whose buffer was transferred', () => {
     const pool = new BytePool();
     const first = pool.take(16);
-    structuredClone(first.buffer, { transfer: [first.buffer] });
+    structuredClone(first.buffer, { transfer: [first.buffer as ArrayBuffer] });
     expect(pool.take(0)).toHaveLength(0);
     const next = pool.take(16);
     expect(next).toHaveLength(16);

@@ -234,8 +234,8 @@ describe.each(providers)('sessions with $name', (provider) => {
     const first = seal('t', 'first');
     const opened = opener.open('t', first).plaintext;
     // Transferring detaches the shared block; the views in it become empty.
-    structuredClone(opened.buffer, { transfer: [opened.buffer] });
-    structuredClone(first.buffer, { transfer: [first.buffer] });
+    structuredClone(opened.buffer, { transfer: [opened.buffer as ArrayBuffer] });
+    structuredClone(first.buffer, { transfer: [first.buffer as ArrayBuffer] });
     expect(opened.length).toBe(0);
     for (let i = 0; i < 3; i++) {
       expect(text(opener.open('t', seal('t', `after ${i}`)).plaintext)).toBe(`after ${i}`);

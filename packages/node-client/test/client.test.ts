@@ -116,10 +116,27 @@ describe('senders', () => {
     await fromCarol.publish(topic, 'carol', { to: bob.publicKey, qos: 1 });
     const error = await inbox.error(topic);
     expect(error.code).toBe('ERR_SENDER_NOT_ALLOWED');
+    expect(error.message).toContain(`Sender key id ${keyIdHex(carol.publicKey)} is not in the 'from' list`);
     await fromAlice.publish(topic, 'alice', { to: bob.publicKey, qos: 1 });
     const message = await inbox.message(topic);
     expect(message.sender.keyId).toBe(keyIdHex(alice.publicKey));
     expect(inbox.messages).toHaveLength(1);
+  });
+
+  it('from filter rejects unknown senders', async () => {
+    const topic = `${uniquePrefix('from-unknown')}/t`;
+    const fromCarol = await open({ identity: carol });
+    // Carol is not in peers: the from check runs first and reports her, without calling her a peer.
+    const receiver = await open({ identity: bob, peers: [alice.publicKey] });
+    const inbox = new Inbox(receiver);
+    await receiver.subscribe(topic, { qos: 1, from: [publicKeyText(alice)] });
+    await fromCarol.publish(topic, 'carol', { to: bob.publicKey, qos: 1 });
+    const error = await inbox.error(topic);
+    expect(error.code).toBe('ERR_SENDER_NOT_ALLOWED');
+    expect(error.message).toContain(keyIdHex(carol.publicKey));
+    expect(error.message).not.toMatch(/known peer/);
+    expect(error.message).toContain("Add the sender's public key to 'from'");
+    expect(inbox.messages).toHaveLength(0);
   });
 
   it('resubscribe replaces from list', async () => {
@@ -369,6 +386,56 @@ describe('subscriptions and lifecycle', () => {
     expect(error).toBeInstanceOf(ConnectError);
     expect((error as ConnectError).code).toBe('ERR_CONNECT');
     expect(((error as ConnectError).cause as NodeJS.ErrnoException).code).toBe('ECONNREFUSED');
+  });
+
+  it('refused connection names what to check', async () => {
+    const port = await freePort();
+    const error = await connectE2ee(`mqtt://127.0.0.1:${port}`, { identity: alice }).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(ConnectError);
+    expect((error as ConnectError).message).toContain(`Connecting to mqtt://127.0.0.1:${port} failed`);
+    expect((error as ConnectError).message).toContain('Check that the broker is running');
+  });
+
+  it('TLS to a plaintext port suggests mqtt://', async () => {
+    const url = `mqtts://127.0.0.1:${broker.port}`;
+    const error = await connectE2ee(url, { identity: alice, mqtt: { reconnectPeriod: 0 } }).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(ConnectError);
+    const { message } = error as ConnectError;
+    expect(message).toContain(`Connecting to ${url} failed`);
+    expect(message).toContain(`Port ${broker.port} may be a plaintext listener`);
+    expect(message).toContain('1883 is the usual plaintext MQTT port');
+    expect(message).toContain('Use mqtt:// for that port');
+  });
+
+  it('plaintext hint needs a TLS URL', () => {
+    const reset = Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' });
+    const plain = new ConnectError('mqtt://127.0.0.1:8883', reset);
+    expect(plain.message).not.toContain('plaintext listener');
+    expect(plain.message).toContain('Check the broker address');
+  });
+
+  it('names ws:// for wss and non-TLS replies', () => {
+    const notTls = Object.assign(new Error('write EPROTO 0A00010B:SSL routines::wrong version number\n'), {
+      code: 'EPROTO',
+    });
+    const error = new ConnectError('wss://[::1]/mqtt', notTls);
+    expect(error.message).toContain('Port 443 may be a plaintext listener');
+    expect(error.message).toContain('Use ws:// for that port');
+    expect(error.message).not.toContain('1883');
+    expect(error.message).not.toContain('number\n');
+  });
+
+  it('keeps general advice for certificate errors', () => {
+    const untrusted = Object.assign(new Error('self-signed certificate in certificate chain'), {
+      code: 'SELF_SIGNED_CERT_IN_CHAIN',
+    });
+    const error = new ConnectError('mqtts://127.0.0.1:8883', untrusted);
+    expect(error.message).not.toContain('plaintext listener');
+    expect(error.message).toContain('Check the broker address, TLS settings and credentials.');
   });
 
   it('connect error hides password', async () => {

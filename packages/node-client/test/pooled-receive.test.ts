@@ -65,7 +65,7 @@ describe('peers checked after decryption', () => {
     const directory = new PeerDirectory([alice.publicKey]);
     // A wrapper that copies the revision once: it must not be trusted as a change counter.
     const wrapper = { resolve: directory.resolve, revision: directory.revision };
-    const receiver = await open({ identity: bob, peers: wrapper });
+    const receiver = await open({ identity: bob, peers: wrapper as unknown as PeerDirectory });
     const sender = await open({ identity: alice, peers: [bob.publicKey] });
     const inbox = new Inbox(receiver);
     const topic = `${uniquePrefix('wrapper')}/t`;

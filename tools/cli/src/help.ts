@@ -95,7 +95,8 @@ export const SUB_HELP = `Usage: mqtt-e2ee sub --identity KEYFILE --from KEY [--f
 Subscribes, decrypts and prints each message from an accepted sender, like
 mosquitto_sub. A message that fails to decrypt or comes from another sender is
 reported on stderr as one line with its error code and topic; its payload is
-never printed.
+never printed. An envelope addressed to another recipient is skipped without a
+line on stderr, unless -d is given.
 
 End-to-end encryption:
       --identity FILE   your secret key file (NAME.key from mqtt-e2ee keygen)

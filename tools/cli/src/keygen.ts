@@ -2,6 +2,7 @@ import { publicKeyText } from '@mqtt-e2ee/key-exchange';
 import { writeIdentityFiles } from '@mqtt-e2ee/key-exchange/fs';
 import { CommandError, UsageError, errorCode, oneLine } from './errors.js';
 import type { CommandIo } from './io.js';
+import { checkOutputDirectory } from './out-dir.js';
 import type { KeygenOptions } from './parse.js';
 
 /** Runs `mqtt-e2ee keygen`: writes NAME.key (mode 0600) and NAME.pub, then prints the public key line. */
@@ -10,6 +11,7 @@ export async function runKeygen(options: KeygenOptions, io: CommandIo): Promise<
     const base = options.out.slice(0, -4);
     throw new UsageError(`-o/--out takes the name without extension; pass -o ${base} to write ${base}.key and ${base}.pub`);
   }
+  await checkOutputDirectory('-o/--out', options.out);
   let files: Awaited<ReturnType<typeof writeIdentityFiles>>;
   try {
     files = await writeIdentityFiles(options.out, { overwrite: options.force });

@@ -24,6 +24,7 @@ import { CONNECTION_OPTIONS, parseConnection, type ConnectionOptions } from './c
 import { CommandError, UsageError, errorCode, oneLine } from './errors.js';
 import { Reporter, type CommandIo } from './io.js';
 import { KX_OPTIONS, checkClientId, keyExchangeOption, parseKxFlags, type KxFlags } from './kx.js';
+import { checkOutputDirectory } from './out-dir.js';
 import type { Parsed } from './parse.js';
 import { parseInteger } from './values.js';
 
@@ -153,6 +154,7 @@ export function parseAnnounceArgs(args: readonly string[]): Parsed<AnnounceOptio
 
 /** Runs `mqtt-e2ee anchor`: writes NAME.key (mode 0600) and NAME.pub and prints the anchor public key. */
 export async function runAnchor(options: AnchorOptions, io: CommandIo): Promise<void> {
+  await checkOutputDirectory('-o/--out', options.out);
   let written: Awaited<ReturnType<typeof writeAnchorFiles>>;
   try {
     written = await writeAnchorFiles(options.out, { overwrite: options.force });

@@ -1,4 +1,4 @@
-import { connectE2ee, type E2eeClient, type E2eeMessage } from '@mqtt-e2ee/node-client';
+import { SenderNotAllowedError, connectE2ee, type E2eeClient, type E2eeMessage } from '@mqtt-e2ee/node-client';
 import type { ISubscriptionGrant } from 'mqtt';
 import { brokerTarget, closeClient, describeTarget } from './connection.js';
 import { CommandError, errorCode, oneLine } from './errors.js';
@@ -98,7 +98,7 @@ class SubSession {
     const reporter = this.#reporter;
     this.#on(client, 'message', (message: E2eeMessage) => this.#print(message));
     this.#on(client, 'decrypt-error', (error: Error & { topic: string }) => {
-      reporter.error(`rejected a message on topic '${error.topic}': ${errorCode(error) ?? 'ERR_UNKNOWN'} (${oneLine(error)})`);
+      reporter.error(`rejected a message on topic '${error.topic}': ${errorCode(error) ?? 'ERR_UNKNOWN'} (${describeRejection(error)})`);
     });
     this.#on(client, 'skipped', (skipped: { topic: string; recipientKeyId: string }) => {
       reporter.debug(`skipped an envelope on '${skipped.topic}' for recipient key id ${skipped.recipientKeyId}`);
@@ -171,4 +171,12 @@ class SubSession {
     this.#io.stdout.write(formatMessage(message.topic, message.payload, this.#options));
     if (this.#options.count !== undefined && this.received >= this.#options.count) this.#finish({ kind: 'done' });
   }
+}
+
+/** Describes why a message was rejected, in the flags of this command where the library names its options. */
+export function describeRejection(error: Error): string {
+  if (error instanceof SenderNotAllowedError) {
+    return `sender key id ${error.senderKeyId} is not in the --from list; add the sender's public key with --from to accept its messages`;
+  }
+  return oneLine(error);
 }

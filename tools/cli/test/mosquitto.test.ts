@@ -129,11 +129,37 @@ describe.skipIf(skipReason !== undefined)('mqtt-e2ee against Mosquitto', () => {
     await sub.waitFor('the rejection', (child) => child.stderr.includes('rejected a message'));
     const rejection = sub.stderr.split('\n').find((line) => line.includes('rejected a message')) ?? '';
     expect(rejection).toContain(`on topic '${prefix}/x'`);
-    expect(rejection).toMatch(/: ERR_[A-Z_]+ /);
+    expect(rejection).toContain(': ERR_SENDER_NOT_ALLOWED (');
+    expect(rejection).toMatch(/\(sender key id [0-9a-f]{16} is not in the --from list; /);
+    expect(rejection).toContain("add the sender's public key with --from");
+    expect(rejection).not.toContain("'from'");
     expect(rejection).not.toContain('must-not-print');
     sub.process.kill('SIGTERM');
     expect(await sub.exited).toBe(0);
     expect(sub.stdout.length).toBe(0);
+  });
+
+  it('skips envelopes for others quietly', async () => {
+    const prefix = uniquePrefix('cli-skip');
+    const topic = `${prefix}/x`;
+    const subArgs = ['--from', 'alice.pub', '-t', `${prefix}/#`, '-C', '2'];
+    const quiet = children.cli(['sub', ...BROKER, '--identity', 'bob.key', '-q', '1', ...subArgs], dir);
+    const debug = await startSub(subArgs);
+    // Each pub sends a copy for carol, then one for bob, on one connection and in that order. The
+    // quiet sub shows no sign of its subscription, so pairs go out until it got two copies for bob.
+    // By then at least one copy for carol reached it, between or before those two.
+    for (let attempt = 0; quiet.process.exitCode === null; attempt++) {
+      if (attempt === 20) throw new Error(`sub without -d got fewer than 2 messages; stderr: ${quiet.stderr}`);
+      const pub = children.cli(['pub', ...BROKER, '--identity', 'alice.key', '--to', 'carol.pub', '--to', 'bob.pub', '-q', '1', '-t', topic, '-m', 'for bob'], dir);
+      expect(await pub.exited).toBe(0);
+      await quiet.waitFor('two messages', (child) => child.process.exitCode !== null, 500).catch(() => undefined);
+    }
+    expect(await quiet.exited).toBe(0);
+    expect(quiet.stdout.toString()).toBe('for bob\nfor bob\n');
+    expect(quiet.stderr).toBe('');
+    expect(await debug.exited).toBe(0);
+    expect(debug.stderr).toMatch(new RegExp(`debug: skipped an envelope on '${topic}' for recipient key id [0-9a-f]{16}\n`));
+    expect(debug.stderr).not.toContain('rejected a message');
   });
 
   it('reports clear text as a rejection', async () => {

@@ -63,6 +63,57 @@ describe('exit status', () => {
     const child = children.cli(['pub', '-h', '127.0.0.1', '-p', String(port), '--identity', 'alice.key', '--to', 'bob.pub', '-t', 't', '-m', 'x'], dir);
     expect(await child.exited).toBe(1);
     expect(child.stderr).toMatch(/ECONNREFUSED.*\(ERR_CONNECT\)/);
+    expect(child.stderr).toContain(`Connecting to mqtt://127.0.0.1:${port} failed`);
+    expect(child.stderr).toContain('Check that the broker is running and listens on that host and port.');
+  });
+
+  for (const command of ['keygen', 'anchor']) {
+    it(`${command} names a missing -o directory`, async () => {
+      const child = children.cli([command, '-o', 'missing/dir/x'], dir);
+      expect(await child.exited).toBe(2);
+      expect(child.stderr).toContain("the directory missing/dir in -o/--out 'missing/dir/x' does not exist");
+      expect(child.stderr).toContain('create it (mkdir -p missing/dir)');
+      expect(child.stderr).not.toContain('.tmp');
+      expect(child.stdout.length).toBe(0);
+    });
+  }
+
+  it('keygen names a file as -o directory', async () => {
+    const child = children.cli(['keygen', '-o', 'alice.pub/x'], dir);
+    expect(await child.exited).toBe(2);
+    expect(child.stderr).toContain("alice.pub in -o/--out 'alice.pub/x' is not a directory");
+    expect(child.stderr).not.toContain('.tmp');
+  });
+});
+
+describe('TLS to a plaintext listener', () => {
+  let broker: RunningAedes;
+
+  beforeAll(async () => {
+    broker = await startAedes({ websockets: true });
+  });
+
+  afterAll(async () => {
+    await broker?.stop();
+  });
+
+  it('suggests mqtt:// for mqtts', async () => {
+    const url = `mqtts://127.0.0.1:${broker.port}`;
+    const child = children.cli(['sub', '-L', `${url}/t`, '--identity', 'bob.key', '--from', 'alice.pub'], dir);
+    expect(await child.exited).toBe(1);
+    expect(child.stderr).toContain(`Connecting to ${url} failed`);
+    expect(child.stderr).toContain(`Port ${broker.port} may be a plaintext listener that does not speak TLS`);
+    expect(child.stderr).toContain('Use mqtt:// for that port, or the TLS port of the broker.');
+    expect(child.stderr.trimEnd().split('\n')).toHaveLength(1);
+  });
+
+  it('suggests ws:// for wss', async () => {
+    const wsPort = new URL(broker.wsUrl ?? '').port;
+    const child = children.cli(['pub', '-L', `wss://127.0.0.1:${wsPort}/t`, '--identity', 'alice.key', '--to', 'bob.pub', '-m', 'x'], dir);
+    expect(await child.exited).toBe(1);
+    expect(child.stderr).toContain(`Connecting to wss://127.0.0.1:${wsPort}/mqtt failed`);
+    expect(child.stderr).toContain(`Port ${wsPort} may be a plaintext listener`);
+    expect(child.stderr).toContain('Use ws:// for that port');
   });
 });
 

@@ -2,10 +2,11 @@ import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { KEYGEN_HELP, PUB_HELP, SUB_HELP } from '../src/help.js';
 import { PayloadTooLargeError } from '@mqtt-e2ee/envelope';
-import { MessageTooLargeError } from '@mqtt-e2ee/node-client';
+import { MessageTooLargeError, SenderNotAllowedError } from '@mqtt-e2ee/node-client';
 import { redactSecrets } from '../src/errors.js';
 import { readAll, splitLines } from '../src/input.js';
 import { describeTooLarge } from '../src/pub.js';
+import { describeRejection } from '../src/sub.js';
 import { formatMessage } from '../src/output.js';
 import type { OptionTable } from '../src/argv.js';
 import { KEYGEN_OPTIONS, PUB_OPTIONS, SUB_OPTIONS } from '../src/parse.js';
@@ -31,6 +32,11 @@ describe('help text', () => {
       }
     });
   }
+
+  it('sub help names skipped envelopes', () => {
+    const text = SUB_HELP.replace(/\s+/g, ' ');
+    expect(text).toContain('An envelope addressed to another recipient is skipped without a line on stderr, unless -d is given.');
+  });
 
   it('keeps lines within 80 columns', () => {
     for (const help of [PUB_HELP, SUB_HELP, KEYGEN_HELP]) {
@@ -129,5 +135,16 @@ describe('readAll', () => {
   it('returns everything within the limit', async () => {
     const bytes = await readAll(Readable.from([Buffer.from('ab'), Buffer.from('c')]), 3);
     expect(Buffer.from(bytes).toString()).toBe('abc');
+  });
+});
+
+describe('describeRejection', () => {
+  it('names --from for a sender not allowed', () => {
+    const text = describeRejection(new SenderNotAllowedError('0123456789abcdef'));
+    expect(text).toBe("sender key id 0123456789abcdef is not in the --from list; add the sender's public key with --from to accept its messages");
+  });
+
+  it('keeps other messages on one line', () => {
+    expect(describeRejection(new Error('first\n  second'))).toBe('first second');
   });
 });

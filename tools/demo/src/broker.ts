@@ -6,6 +6,8 @@ import type { DemoOptions } from './options.js';
 /** The broker the demo talks to and the MQTT.js options every demo client needs for it. */
 export interface DemoBroker {
   url: string;
+  /** `url` without user name and password, for messages. */
+  shownUrl: string;
   /** TLS options shared by every client: the CA to trust, if any. */
   mqtt: IClientOptions;
   /** One line for the narrative; never contains a password. */
@@ -21,6 +23,7 @@ export async function openBroker(options: DemoOptions): Promise<DemoBroker> {
     const aedes = await startAedes({ tls: true, pki });
     return {
       url: aedes.url,
+      shownUrl: aedes.url,
       mqtt: { ca: pki.ca.cert, rejectUnauthorized: true },
       description: `embedded Aedes broker at ${aedes.url}, TLS with a certificate from a throwaway CA`,
       stop: () => aedes.stop(),
@@ -34,6 +37,7 @@ export async function openBroker(options: DemoOptions): Promise<DemoBroker> {
   const redactedUrl = options.broker.replace(/\/\/[^@/]*@/, '//***@');
   return {
     url: options.broker,
+    shownUrl: options.broker.replace(/\/\/[^@/]*@/, '//'),
     mqtt,
     description: `existing broker at ${redactedUrl}${options.cafile === undefined ? '' : ', TLS with --cafile'}`,
     stop: async () => undefined,

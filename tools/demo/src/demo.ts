@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { encodePublicKey } from '@mqtt-e2ee/key-exchange';
 import { readPublicKeyFile, writeIdentityFiles, type IdentityFiles } from '@mqtt-e2ee/key-exchange/fs';
@@ -8,8 +7,9 @@ import { connectE2ee, type E2eeClient } from '@mqtt-e2ee/node-client';
 import { openBroker, type DemoBroker } from './broker.js';
 import { Eavesdropper } from './eavesdropper.js';
 import { Inbox } from './inbox.js';
+import { createKeyDir, removeKeyDir } from './key-dir.js';
 import type { DemoOptions } from './options.js';
-import { buildReport, type DemoReport } from './report.js';
+import { buildReport, countOf, type DemoReport } from './report.js';
 import { sha256Hex, splitFileLines } from './verify.js';
 
 /** Maximum number of publishes awaiting their QoS flow. A further publish waits for a free slot. */
@@ -45,18 +45,18 @@ export async function runDemo(options: DemoOptions, log: Log = () => undefined):
   try {
     const broker = await openBroker(options);
     cleanups.push(() => broker.stop());
-    const dir = await mkdtemp(join(tmpdir(), 'mqtt-e2ee-demo-'));
-    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const dir = await createKeyDir();
+    cleanups.push(() => removeKeyDir(dir));
     const sender = await writeIdentityFiles(join(dir, 'sender'));
     const recipient = await writeIdentityFiles(join(dir, 'recipient'));
     const prefix = `mqtt-e2ee-demo/${randomBytes(6).toString('hex')}`;
     const shownFile = relative(process.env['INIT_CWD'] ?? process.cwd(), options.file) || options.file;
     log(`Broker:     ${broker.description}`);
     log(`Identities: sender ${sender.keyId} and recipient ${recipient.keyId}, key files in ${dir}`);
-    log(`File:       ${shownFile}, ${lines.length} lines, ${content.length} bytes, SHA-256 ${sha256Hex(content)}`);
+    log(`File:       ${shownFile}, ${countOf(lines.length, 'line')}, ${countOf(content.length, 'byte')}, SHA-256 ${sha256Hex(content)}`);
     log('');
 
-    const eavesdropper = await Eavesdropper.start(broker.url, broker.mqtt);
+    const eavesdropper = await Eavesdropper.start(broker.url, broker.shownUrl, broker.mqtt);
     cleanups.push(() => eavesdropper.stop());
     log("1. An eavesdropper, a plain MQTT client without keys, subscribes to '#' and records all payloads.");
 
@@ -107,7 +107,7 @@ async function startRecipient(
 
 async function sendLines(run: DemoRun, client: E2eeClient, to: string, qos: 0 | 1 | 2, log: Log): Promise<void> {
   const topic = `${run.prefix}/telemetry/lines`;
-  log(`3. The sender publishes the ${run.lines.length} lines, one message each at QoS ${qos}, to ${topic}.`);
+  log(`3. The sender publishes the ${countOf(run.lines.length, 'line')}, one message each at QoS ${qos}, to ${topic}.`);
   const started = performance.now();
   const inFlight = new Set<Promise<void>>();
   for (const line of run.lines) {
@@ -119,15 +119,15 @@ async function sendLines(run: DemoRun, client: E2eeClient, to: string, qos: 0 | 
   const total = run.lines.length;
   const arrived = await run.inbox.waitUntil(() => run.inbox.lines.length >= total, deliveryTimeout(total));
   if (arrived) run.linesElapsedMs = performance.now() - started;
-  log(`   The recipient decrypted ${run.inbox.lines.length} of ${total} line messages.`);
+  log(`   The recipient decrypted ${run.inbox.lines.length} of ${countOf(total, 'line message')}.`);
 }
 
 async function sendWholeFile(run: DemoRun, client: E2eeClient, to: string, qos: 0 | 1 | 2, log: Log): Promise<void> {
   const topic = `${run.prefix}/telemetry/file`;
-  log(`4. The sender publishes the whole file, ${run.content.length} bytes, as one message to ${topic}.`);
+  log(`4. The sender publishes the whole file, ${countOf(run.content.length, 'byte')}, as one message to ${topic}.`);
   await client.publish(topic, run.content, { to, qos });
   await run.inbox.waitUntil(() => run.inbox.files.length >= 1, deliveryTimeout(1));
   const received = run.inbox.files[0];
   const digest = received === undefined ? 'nothing' : `SHA-256 ${sha256Hex(received)}`;
-  log(`   The recipient decrypted ${received?.byteLength ?? 0} bytes, ${digest}.`);
+  log(`   The recipient decrypted ${countOf(received?.byteLength ?? 0, 'byte')}, ${digest}.`);
 }

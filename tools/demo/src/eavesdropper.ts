@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { ConnectError } from '@mqtt-e2ee/node-client';
 import { connectAsync, type IClientOptions, type MqttClient } from 'mqtt';
 
 /** One publish as the broker delivered it to the eavesdropper. */
@@ -25,13 +26,21 @@ export class Eavesdropper {
     });
   }
 
-  /** Connects and subscribes to '#' at QoS 1, so that the broker queues rather than drops messages for it. */
-  static async start(url: string, options: IClientOptions): Promise<Eavesdropper> {
-    const client = await connectAsync(url, {
-      ...options,
-      clientId: `mqtt-e2ee-demo-eavesdropper-${randomBytes(4).toString('hex')}`,
-      reconnectPeriod: 0,
-    });
+  /**
+   * Connects and subscribes to '#' at QoS 1, so that the broker queues rather than drops messages
+   * for it. A failed connection raises ConnectError, which names `shownUrl` and what to check.
+   */
+  static async start(url: string, shownUrl: string, options: IClientOptions): Promise<Eavesdropper> {
+    let client: MqttClient;
+    try {
+      client = await connectAsync(url, {
+        ...options,
+        clientId: `mqtt-e2ee-demo-eavesdropper-${randomBytes(4).toString('hex')}`,
+        reconnectPeriod: 0,
+      });
+    } catch (error) {
+      throw new ConnectError(shownUrl, error);
+    }
     const spy = new Eavesdropper(client);
     await client.subscribeAsync('#', { qos: 1 });
     return spy;

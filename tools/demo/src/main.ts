@@ -1,6 +1,8 @@
 import { realpathSync } from 'node:fs';
+import { constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { runDemo } from './demo.js';
+import { removeKeyDirsSync } from './key-dir.js';
 import { DEMO_HELP, DemoUsageError, parseDemoArgs } from './options.js';
 import { formatSummary } from './report.js';
 
@@ -54,8 +56,23 @@ function isEntryPoint(): boolean {
   }
 }
 
+/**
+ * Removes the temporary key files and exits with 128 plus the signal number, the status a shell
+ * reports for a process ended by that signal (130 for SIGINT, 143 for SIGTERM).
+ */
+function exitOnSignal(signal: 'SIGINT' | 'SIGTERM'): void {
+  const failed = removeKeyDirsSync();
+  for (const { dir, error } of failed) {
+    const code = (error as { code?: unknown }).code;
+    process.stderr.write(`mqtt-e2ee demo: removing the key directory ${dir} failed (${String(code ?? error)}); delete it by hand\n`);
+  }
+  process.stderr.write(`mqtt-e2ee demo: stopped by ${signal}${failed.length === 0 ? ', temporary key files removed' : ''}\n`);
+  process.exit(128 + constants.signals[signal]);
+}
+
 if (isEntryPoint()) {
   // A reader that goes away early, as `pnpm demo | head` does, must not crash the run with EPIPE.
   process.stdout.on('error', () => undefined);
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => exitOnSignal(signal));
   process.exitCode = await main(process.argv.slice(2));
 }

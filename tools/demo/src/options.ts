@@ -1,4 +1,4 @@
-import { statSync } from 'node:fs';
+import { accessSync, constants, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -33,7 +33,8 @@ Options:
                    (for example mqtt://127.0.0.1:1883)
   --cafile FILE    PEM file of the CA certificates that sign the broker
                    certificate, for mqtts:// and wss:// (default: the CAs
-                   that Node.js trusts)
+                   that Node.js trusts); a relative path is taken from the
+                   directory where you ran npm or pnpm
   --file PATH      file to stream (default: the shipped telemetry.csv); a
                    relative path is taken from the directory where you ran
                    npm or pnpm
@@ -75,7 +76,7 @@ export function parseDemoArgs(argv: readonly string[]): ParsedDemoArgs {
     throw new DemoUsageError(`${detail}; run with --help to list the options`, { cause: error });
   }
   const file = stringOption(values, 'file');
-  const options: DemoOptions = { file: file === undefined ? DEFAULT_FILE : resolveFile(file), qos: parseQos(values['qos']) };
+  const options: DemoOptions = { file: file === undefined ? DEFAULT_FILE : resolveInputFile('--file', file), qos: parseQos(values['qos']) };
   const broker = stringOption(values, 'broker');
   if (broker !== undefined) options.broker = checkBrokerUrl(broker);
   const cafile = stringOption(values, 'cafile');
@@ -83,7 +84,7 @@ export function parseDemoArgs(argv: readonly string[]): ParsedDemoArgs {
     if (broker === undefined) {
       throw new DemoUsageError('--cafile applies to --broker only; the embedded broker brings its own CA');
     }
-    options.cafile = cafile;
+    options.cafile = resolveInputFile('--cafile', cafile);
   }
   return { help: false, options };
 }
@@ -95,20 +96,22 @@ function stringOption(values: Record<string, string | boolean | undefined>, name
 }
 
 /**
- * Resolves `--file` against the directory the user ran the command in. npm and pnpm run scripts
- * from the package root and pass that directory in INIT_CWD, so the process cwd would be wrong.
+ * Resolves the file given to `flag` against the directory the user ran the command in and checks
+ * that it is a readable regular file. npm and pnpm run scripts from the package root and pass
+ * that directory in INIT_CWD, so the process cwd would be wrong.
  */
-function resolveFile(file: string): string {
+function resolveInputFile(flag: string, file: string): string {
   const path = resolve(process.env['INIT_CWD'] ?? process.cwd(), file);
   let isFile: boolean;
   try {
     isFile = statSync(path).isFile();
+    if (isFile) accessSync(path, constants.R_OK);
   } catch (error) {
     const code = (error as { code?: unknown }).code;
     const reason = code === 'ENOENT' ? 'file not found' : `cannot read it (${String(code ?? 'stat failed')})`;
-    throw new DemoUsageError(`invalid value for --file: ${reason} at ${path}; check the path`, { cause: error });
+    throw new DemoUsageError(`invalid value for ${flag}: ${reason} at ${path}; check the path`, { cause: error });
   }
-  if (!isFile) throw new DemoUsageError(`invalid value for --file: ${path} is not a regular file; pass the path of a file`);
+  if (!isFile) throw new DemoUsageError(`invalid value for ${flag}: ${path} is not a regular file; pass the path of a file`);
   return path;
 }
 

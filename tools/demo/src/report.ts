@@ -66,9 +66,10 @@ export function buildReport(run: DemoRun, log: (line: string) => void): DemoRepo
 
 function logLeakSearch(run: DemoRun, envelopes: CapturedMessage[], leaks: LeakSearch, log: (line: string) => void): void {
   const captured = run.eavesdropper.captured.length;
-  log(`5. The eavesdropper captured ${captured} messages, ${envelopes.length} of them on the demo topics.`);
+  log(`5. The eavesdropper captured ${countOf(captured, 'message')}, ${envelopes.length} of them on the demo topics.`);
   const found = leaks.leaked.length === 0 ? 'None' : String(leaks.leaked.length);
-  log(`   ${found} of the ${leaks.searched} lines of ${MIN_SEARCHED_LINE_BYTES} or more bytes appear in a captured payload.`);
+  const verb = leaks.leaked.length === 1 ? 'appears' : 'appear';
+  log(`   ${found} of the ${countOf(leaks.searched, 'line')} of ${MIN_SEARCHED_LINE_BYTES} or more bytes ${verb} in a captured payload.`);
   const first = envelopes[0];
   if (first !== undefined) {
     const start = first.payload.subarray(0, 20).toString('hex');
@@ -80,18 +81,20 @@ function findFailures(report: DemoReport, run: DemoRun): string[] {
   const failures: string[] = [];
   const { lines } = report;
   if (lines.mismatched.length > 0) {
-    failures.push(`${lines.mismatched.length} of ${run.lines.length} lines missing or different, first at line ${(lines.mismatched[0] ?? 0) + 1}`);
+    failures.push(`${lines.mismatched.length} of ${countOf(run.lines.length, 'line')} missing or different, first at line ${(lines.mismatched[0] ?? 0) + 1}`);
   }
-  if (lines.extra > 0) failures.push(`${lines.extra} more line messages received than sent`);
+  if (lines.extra > 0) failures.push(`${countOf(lines.extra, 'more line message')} received than sent`);
   if (report.receivedFileSha256 === undefined) failures.push('the whole-file message did not arrive');
   else if (report.receivedFileSha256 !== report.fileSha256) failures.push('the whole-file message arrived with a different SHA-256');
   if (run.inbox.files.length > 1) failures.push(`the whole-file message arrived ${run.inbox.files.length} times`);
-  if (report.rejected.length > 0) failures.push(`${report.rejected.length} messages rejected by the recipient: ${report.rejected.slice(0, 3).join(', ')}`);
+  if (report.rejected.length > 0) {
+    failures.push(`${countOf(report.rejected.length, 'message')} rejected by the recipient: ${report.rejected.slice(0, 3).join(', ')}`);
+  }
   if (report.captured.onDemoTopics < report.messagesSent) {
-    failures.push(`the eavesdropper captured ${report.captured.onDemoTopics} of ${report.messagesSent} envelopes, so the leak search is incomplete`);
+    failures.push(`the eavesdropper captured ${report.captured.onDemoTopics} of ${countOf(report.messagesSent, 'envelope')}, so the leak search is incomplete`);
   }
   if (report.leaks.leaked.length > 0) {
-    failures.push(`${report.leaks.leaked.length} plaintext lines visible to the eavesdropper, first at line ${(report.leaks.leaked[0] ?? 0) + 1}`);
+    failures.push(`${countOf(report.leaks.leaked.length, 'plaintext line')} visible to the eavesdropper, first at line ${(report.leaks.leaked[0] ?? 0) + 1}`);
   }
   return failures;
 }
@@ -100,14 +103,13 @@ function findFailures(report: DemoReport, run: DemoRun): string[] {
 export function formatSummary(report: DemoReport): string[] {
   const lineMessages = report.messagesSent - 1;
   const rows: [string, string][] = [
-    ['messages sent', `${report.messagesSent} (${lineMessages} lines + 1 whole file)`],
+    ['messages sent', `${report.messagesSent} (${countOf(lineMessages, 'line')} + 1 whole file)`],
     ['messages received', `${report.messagesReceived}, ${report.lines.matched} lines identical, file ${fileVerdict(report)}`],
     ['plaintext bytes', String(report.plaintextBytes)],
     ['envelope bytes', `${report.envelopeBytes} (what the broker carried)`],
     ['overhead per message', `${report.overheadPerMessage.toFixed(1)} bytes`],
     ['throughput', `${report.messagesPerSecond.toFixed(0)} msgs/s (line messages, publish to decrypted delivery)`],
-    ['leak search', `${report.leaks.searched} lines searched in ${report.captured.total} captured payloads, ${report.leaks.leaked.length} found` +
-      (report.leaks.tooShort > 0 ? `, ${report.leaks.tooShort} lines under ${MIN_SEARCHED_LINE_BYTES} bytes not searched` : '')],
+    ['leak search', describeLeakSearch(report)],
     ['failures', String(report.failures.length)],
   ];
   const width = Math.max(...rows.map(([label]) => label.length));
@@ -115,6 +117,18 @@ export function formatSummary(report: DemoReport): string[] {
   for (const failure of report.failures) lines.push(`  FAILED: ${failure}`);
   lines.push(report.passed ? 'PASS' : 'FAIL');
   return lines;
+}
+
+function describeLeakSearch(report: DemoReport): string {
+  const { leaks } = report;
+  let text = `${countOf(leaks.searched, 'line')} searched in ${countOf(report.captured.total, 'captured payload')}, ${leaks.leaked.length} found`;
+  if (leaks.tooShort > 0) text += `, ${countOf(leaks.tooShort, 'line')} under ${MIN_SEARCHED_LINE_BYTES} bytes not searched`;
+  return text;
+}
+
+/** Formats a count with its noun, such as "1 line" or "2 lines". */
+export function countOf(count: number, singular: string, plural = `${singular}s`): string {
+  return `${count} ${count === 1 ? singular : plural}`;
 }
 
 function fileVerdict(report: DemoReport): string {

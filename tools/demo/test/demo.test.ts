@@ -1,13 +1,19 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { reachable, realMosquittoUrl } from '@mqtt-e2ee/testkit';
+import { fileURLToPath } from 'node:url';
+import { reachable, realMosquittoUrl, startAedes, type RunningAedes } from '@mqtt-e2ee/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../src/main.js';
 import { DEFAULT_FILE, parseDemoArgs } from '../src/options.js';
 import { runDemo } from '../src/demo.js';
 import { splitFileLines } from '../src/verify.js';
+
+/** The built demo; the signal tests run it as a child process, as `npm run demo` does. */
+const DEMO_MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 
 const mosquittoUp = await reachable(realMosquittoUrl);
 if (!mosquittoUp && process.env['REQUIRE_MOSQUITTO'] === '1') {
@@ -82,7 +88,37 @@ describe('demo options', () => {
     const { status, stderr } = await runMain(['--broker', 'mqtt://127.0.0.1:1']);
     expect(status).toBe(1);
     expect(stderr).toMatch(/ECONNREFUSED/);
+    expect(stderr).toContain('Connecting to mqtt://127.0.0.1:1 failed');
+    expect(stderr).toContain('Check that the broker is running and listens on that host and port.');
     expect(stderr.trimEnd().split('\n').at(-1)).toBe('FAIL');
+  });
+
+  it('hides credentials in connect errors', async () => {
+    const { status, stderr } = await runMain(['--broker', 'mqtt://user:hunter2@127.0.0.1:1']);
+    expect(status).toBe(1);
+    expect(stderr).toContain('Connecting to mqtt://127.0.0.1:1 failed');
+    expect(stderr).not.toContain('hunter2');
+  });
+
+  it('names a missing --cafile', async () => {
+    const path = join(dir, 'missing-ca.pem');
+    const { status, stdout, stderr } = await runMain(['--broker', 'mqtts://127.0.0.1:1', '--cafile', path]);
+    expect(status).toBe(2);
+    expect(stderr).toBe(`mqtt-e2ee demo: invalid value for --cafile: file not found at ${path}; check the path\n`);
+    expect(stdout).toBe('');
+  });
+
+  it('resolves --cafile against INIT_CWD', async () => {
+    await writeFile(join(dir, 'ca.pem'), 'not checked before connecting\n');
+    const saved = process.env['INIT_CWD'];
+    process.env['INIT_CWD'] = dir;
+    try {
+      const parsed = parseDemoArgs(['--broker', 'mqtts://127.0.0.1:8883', '--cafile', 'ca.pem']);
+      expect(parsed.help ? undefined : parsed.options.cafile).toBe(join(dir, 'ca.pem'));
+    } finally {
+      if (saved === undefined) delete process.env['INIT_CWD'];
+      else process.env['INIT_CWD'] = saved;
+    }
   });
 
   it('exits 2 on usage errors', async () => {
@@ -144,6 +180,90 @@ describe('demo options', () => {
     });
   });
 });
+
+describe('demo with TLS to a plaintext listener', () => {
+  let broker: RunningAedes;
+
+  beforeAll(async () => {
+    broker = await startAedes({ websockets: true });
+  });
+
+  afterAll(async () => {
+    await broker?.stop();
+  });
+
+  // Scheme, the URL of the plaintext listener with that scheme, and the text the hint must contain.
+  const cases: [string, () => string, string][] = [
+    ['mqtts', () => `mqtts://127.0.0.1:${broker.port}`, '(1883 is the usual plaintext MQTT port, 8883 the usual TLS port). Use mqtt:// for that port'],
+    ['wss', () => (broker.wsUrl ?? 'ws://missing').replace(/^ws:/, 'wss:'), 'does not speak TLS. Use ws:// for that port'],
+  ];
+
+  for (const [scheme, brokerUrl, hint] of cases) {
+    it(`names the plaintext port for ${scheme}`, async () => {
+      const url = brokerUrl();
+      const { status, stderr } = await runMain(['--broker', url]);
+      expect(status).toBe(1);
+      expect(stderr).toContain(`Connecting to ${url} failed`);
+      expect(stderr).toContain(`Port ${new URL(url).port} may be a plaintext listener`);
+      expect(stderr).toContain(hint);
+    });
+  }
+});
+
+describe('demo interrupted by a signal', () => {
+  let dir: string;
+  let bigFile: string;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'mqtt-e2ee-demo-signal-'));
+    // Enough lines that the demo is still running when the signal arrives.
+    bigFile = join(dir, 'big.csv');
+    const line = (index: number): string => `2025-03-14T06:00:00Z,sensor-${String(index).padStart(6, '0')},24.19,69.6\n`;
+    await writeFile(bigFile, Array.from({ length: 50_000 }, (_, index) => line(index)).join(''));
+  });
+
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  for (const [signal, status] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+    it(`removes key files on ${signal}`, async () => {
+      const child = spawn(process.execPath, [DEMO_MAIN, '--file', bigFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+      const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+        child.once('close', (code, killedBy) => resolve({ code, signal: killedBy }));
+      });
+      try {
+        const keyDir = await waitForKeyDir(() => stdout, 20_000);
+        expect(existsSync(join(keyDir, 'sender.key'))).toBe(true);
+        expect(existsSync(join(keyDir, 'recipient.key'))).toBe(true);
+        child.kill(signal);
+        const result = await exited;
+        expect(result.signal).toBe(null);
+        expect(result.code).toBe(status);
+        expect(existsSync(keyDir)).toBe(false);
+        expect(stderr).toContain(`mqtt-e2ee demo: stopped by ${signal}, temporary key files removed`);
+        expect(stdout).not.toMatch(/^(PASS|FAIL)$/m);
+      } finally {
+        child.kill('SIGKILL');
+      }
+    });
+  }
+});
+
+/** Waits until the demo output names its key directory and returns that path. */
+async function waitForKeyDir(output: () => string, timeoutMs: number): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const match = /key files in (\S+)$/m.exec(output());
+    if (match?.[1] !== undefined) return match[1];
+    if (Date.now() > deadline) throw new Error(`no key directory in the demo output after ${timeoutMs} ms: ${output()}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
 
 describe.skipIf(!mosquittoUp)('demo against Mosquitto', () => {
   it('passes with --broker', async () => {

@@ -5,7 +5,7 @@ import type { DemoRun } from '../src/demo.js';
 import type { CapturedMessage, Eavesdropper } from '../src/eavesdropper.js';
 import { Inbox } from '../src/inbox.js';
 import { buildReport, formatSummary } from '../src/report.js';
-import { compareLines, findLeaks, splitFileLines } from '../src/verify.js';
+import { compareLines, findLeaks, splitFileLines, type LeakSearch } from '../src/verify.js';
 
 const bytes = (text: string): Buffer => Buffer.from(text, 'utf8');
 
@@ -57,7 +57,22 @@ describe('buildReport', () => {
     expect(report.failures).toContain('1 of 2 lines missing or different, first at line 2');
     expect(report.failures).toContain('the whole-file message did not arrive');
     expect(report.failures).toContain('the eavesdropper captured 1 of 3 envelopes, so the leak search is incomplete');
-    expect(report.failures).toContain('1 plaintext lines visible to the eavesdropper, first at line 2');
+    expect(report.failures).toContain('1 plaintext line visible to the eavesdropper, first at line 2');
     expect(formatSummary(report).at(-1)).toBe('FAIL');
   });
+
+  const leakRows: [string, LeakSearch, number, string][] = [
+    ['uses singular for one line', { searched: 1, tooShort: 1, leaked: [] }, 1, '1 line searched in 1 captured payload, 0 found, 1 line under 8 bytes not searched'],
+    ['uses plural for other counts', { searched: 0, tooShort: 2, leaked: [] }, 0, '0 lines searched in 0 captured payloads, 0 found, 2 lines under 8 bytes not searched'],
+  ];
+
+  for (const [name, leaks, capturedTotal, expected] of leakRows) {
+    it(name, () => {
+      const report = buildReport(fakeRun([], []), () => undefined);
+      report.leaks = leaks;
+      report.captured = { total: capturedTotal, onDemoTopics: capturedTotal };
+      const row = formatSummary(report).find((line) => line.includes('leak search')) ?? '';
+      expect(row).toMatch(new RegExp(`leak search +${expected}$`));
+    });
+  }
 });

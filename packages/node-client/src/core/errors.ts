@@ -51,7 +51,11 @@ export class OptionFileError extends E2eeError {
   }
 }
 
-/** The first connection to the broker failed: refused, TLS rejected, closed before CONNACK. */
+/**
+ * The first connection to the broker failed: refused, TLS rejected, closed before CONNACK. The
+ * message names the URL and what to check. For a TLS URL whose connection was reset or whose
+ * handshake failed, it names a plaintext listener on that port as the likely cause.
+ */
 export class ConnectError extends E2eeError {
   /** Broker URL as given, without user name or password. */
   readonly brokerUrl: string;
@@ -59,13 +63,54 @@ export class ConnectError extends E2eeError {
   constructor(brokerUrl: string, cause: unknown) {
     super(
       'ERR_CONNECT',
-      `Connecting to ${brokerUrl} failed: ${messageOf(
-        cause,
-      )}. Check the broker address, TLS settings and credentials.`,
+      `Connecting to ${brokerUrl} failed: ${messageOf(cause)}. ${connectAdvice(brokerUrl, cause)}`,
       { cause },
     );
     this.brokerUrl = brokerUrl;
   }
+}
+
+/** TLS URL schemes, each with the plaintext scheme and the default port MQTT.js uses for it. */
+const TLS_SCHEMES: Readonly<Record<string, { plaintext: string; defaultPort: string }>> = {
+  mqtts: { plaintext: 'mqtt', defaultPort: '8883' },
+  ssl: { plaintext: 'mqtt', defaultPort: '8883' },
+  tls: { plaintext: 'mqtt', defaultPort: '8883' },
+  wss: { plaintext: 'ws', defaultPort: '443' },
+};
+
+/** Matches the scheme and port of a broker URL. The host may be an IPv6 literal in brackets. */
+const URL_SCHEME_AND_PORT = /^([a-z][a-z0-9+.-]*):\/\/(?:[^@/]*@)?(?:\[[^\]]*\]|[^:/?#]*)(?::(\d+))?/i;
+
+/**
+ * Returns what to check after a failed first connection. When a TLS client reaches a plaintext
+ * listener, the listener resets the connection, or OpenSSL reads the first bytes of its reply as
+ * a record of an unknown version or an impossible length. Those errors on a TLS URL get the plaintext hint.
+ * Certificate errors and TLS alerts come from a TLS server and keep the general advice.
+ */
+function connectAdvice(brokerUrl: string, cause: unknown): string {
+  const general = 'Check the broker address, TLS settings and credentials.';
+  const code = (cause as { code?: unknown } | null)?.code;
+  if (code === 'ECONNREFUSED') return 'Check that the broker is running and listens on that host and port.';
+  const match = URL_SCHEME_AND_PORT.exec(brokerUrl);
+  const tls = TLS_SCHEMES[match?.[1]?.toLowerCase() ?? ''];
+  if (match === null || tls === undefined || !looksLikePlaintextPeer(cause)) return general;
+  const port = match[2] ?? tls.defaultPort;
+  const usualPorts =
+    tls.plaintext === 'mqtt' ? ' (1883 is the usual plaintext MQTT port, 8883 the usual TLS port)' : '';
+  return (
+    `Port ${port} may be a plaintext listener that does not speak TLS${usualPorts}. ` +
+    `Use ${tls.plaintext}:// for that port, or the TLS port of the broker.`
+  );
+}
+
+/** OpenSSL reasons for a reply that is not TLS, as error codes (ERR_SSL_...) and as message text. */
+const NOT_TLS_REPLY = /wrong[ _]version[ _]number|packet[ _]length[ _]too[ _]long/i;
+
+function looksLikePlaintextPeer(cause: unknown): boolean {
+  const code = (cause as { code?: unknown } | null)?.code;
+  if (code === 'ECONNRESET' || code === 'EPIPE') return true;
+  const text = `${typeof code === 'string' ? code : ''} ${cause instanceof Error ? cause.message : ''}`;
+  return NOT_TLS_REPLY.test(text);
 }
 
 /** The broker or MQTT.js rejected a publish, or the connection ended before its QoS flow completed. */
@@ -95,8 +140,8 @@ export class SubscribeError extends E2eeError {
 }
 
 /**
- * An incoming message passed the envelope checks but its sender is not in the `from` list of any
- * subscription that matches the topic.
+ * The sender key id of an incoming envelope is not in the `from` list of any subscription that
+ * matches the topic. The key id is checked before decryption, so the sender may also be unknown.
  */
 export class SenderNotAllowedError extends E2eeError {
   /** Sender key id as 16 hex characters. */
@@ -105,7 +150,7 @@ export class SenderNotAllowedError extends E2eeError {
   constructor(senderKeyId: string) {
     super(
       'ERR_SENDER_NOT_ALLOWED',
-      `Sender key id ${senderKeyId} is a known peer but is not in the 'from' list of the subscriptions matching this topic; add it to 'from' to accept its messages.`,
+      `Sender key id ${senderKeyId} is not in the 'from' list of the subscriptions matching this topic. Add the sender's public key to 'from' to accept its messages.`,
     );
     this.senderKeyId = senderKeyId;
   }
@@ -193,7 +238,8 @@ function describeString(value: string): string {
 }
 
 function messageOf(error: unknown): string {
-  if (error instanceof Error) return error.message.replace(/\.$/, '');
+  // OpenSSL messages such as EPROTO's end with a line feed, which would split the sentence.
+  if (error instanceof Error) return error.message.trim().replace(/\.$/, '');
   return String(error);
 }
 
