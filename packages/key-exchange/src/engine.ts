@@ -406,6 +406,7 @@ export class KeyExchange<M = undefined> {
   }
 
   #openGroup(topic: string, payload: Uint8Array, meta: M, hold: boolean): ReceiveOutcome<M> {
+    // NOTE: opening emits no 'state' event, so the epoch's replay window is saved only at the next key change or flush().
     const opened = this.groups.tryOpen(topic, payload);
     if (opened === undefined) {
       if (!hold) return { kind: 'error', error: new UnknownEpochError(this.groups.epochIdOf(payload)) };

@@ -14,6 +14,7 @@ import { bytesToHex } from '@noble/hashes/utils.js';
 import { decodeBase64Url, encodeBase64Url } from './base64url.js';
 import { RecordReader } from './codec.js';
 import { KeyRecordError, UnknownEpochError } from './errors.js';
+import { decodeReplayWindow, encodeReplayWindow, type SavedReplayWindow } from './group-replay-state.js';
 import {
   GroupCipher,
   checkGroupHeader,
@@ -51,6 +52,11 @@ export interface GroupReceiverState {
     readonly createdAt: number;
     readonly signingKey: string | null;
     readonly highestSeq: string | null;
+    /**
+     * Replay window of the epoch. State written before it was stored has none, and then every
+     * seq up to highestSeq counts as seen.
+     */
+    readonly replayWindow?: SavedReplayWindow | null;
   }[];
 }
 
@@ -82,7 +88,7 @@ interface ReceiverEpoch {
   readonly keys: EpochKeys;
   readonly createdAt: number;
   readonly signingKey: Uint8Array | undefined;
-  readonly window: ReplayWindow;
+  window: ReplayWindow;
   /** A number below 2^53 and a bigint above, as ReplayWindow takes them. */
   highestSeq: bigint | number | undefined;
   /** The last topic that matched one of `topics`, which never change. */
@@ -111,12 +117,18 @@ export class GroupReceiver {
     this.#windowSize = options.replayWindow ?? DEFAULT_REPLAY_WINDOW;
     this.#maxEpochs = options.maxEpochsPerGroup ?? DEFAULT_MAX_EPOCHS_PER_GROUP;
     this.#cipher = new GroupCipher(this.#provider);
-    for (const saved of options.state?.epochs ?? []) {
+    (options.state?.epochs ?? []).forEach((saved, index) => {
+      const snapshot = decodeReplayWindow(saved, `state.epochs[${index}]`);
       const secret = decodeBase64Url(saved.secret);
       const signingKey = saved.signingKey === null ? undefined : decodeBase64Url(saved.signingKey);
       const epoch = this.#install(saved.sender, saved.groupId, saved.topics, secret, saved.createdAt, signingKey);
-      if (saved.highestSeq !== null) restoreWindow(epoch, BigInt(saved.highestSeq));
-    }
+      if (snapshot !== undefined) {
+        epoch.window = ReplayWindow.restore(snapshot, this.#windowSize);
+        if (snapshot.top >= 0n) epoch.highestSeq = snapshot.top;
+      } else if (saved.highestSeq !== null) {
+        restoreWindow(epoch, BigInt(saved.highestSeq));
+      }
+    });
   }
 
   /**
@@ -258,7 +270,7 @@ export class GroupReceiver {
     return epoch;
   }
 
-  /** Returns the persistent state: epoch secrets and the highest seq seen in each. */
+  /** Returns the persistent state: epoch secrets, the highest seq seen in each and its replay window. */
   exportState(): GroupReceiverState {
     return {
       epochs: [...this.#epochs.values()].map((epoch) => ({
@@ -269,14 +281,15 @@ export class GroupReceiver {
         createdAt: epoch.createdAt,
         signingKey: epoch.signingKey === undefined ? null : encodeBase64Url(epoch.signingKey),
         highestSeq: epoch.highestSeq === undefined ? null : epoch.highestSeq.toString(),
+        replayWindow: encodeReplayWindow(epoch.window),
       })),
     };
   }
 }
 
 /**
- * Restores a replay window conservatively: every seq up to the saved highest one counts as seen,
- * because the saved state does not record which older ones arrived.
+ * Restores a replay window from state without replayWindow conservatively: every seq up to the
+ * saved highest one counts as seen, because that state does not record which older ones arrived.
  */
 function restoreWindow(epoch: ReceiverEpoch, highest: bigint): void {
   const size = BigInt(epoch.window.size);

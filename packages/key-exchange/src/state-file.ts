@@ -7,6 +7,7 @@ import { open } from 'node:fs/promises';
 import type { KeyExchangeState } from './state.js';
 import { isErrnoException, writeFileAtomic } from './atomic-file.js';
 import { KeyFileError, KeyFilePermissionError } from './errors.js';
+import { decodeReplayWindow } from './group-replay-state.js';
 
 export type { KeyExchangeState };
 
@@ -47,10 +48,26 @@ export async function readStateFile(path: string): Promise<KeyExchangeState | un
     if (typeof value !== 'object' || value === null || (value as { v?: unknown }).v !== 1) {
       throw new KeyFileError(path, 'content', `State file ${path} is not version 1 key exchange state: move it away to start with empty state.`);
     }
+    checkReceivedEpochs(path, value);
     return value as KeyExchangeState;
   } finally {
     await handle.close();
   }
+}
+
+/** Checks the seq and replay window fields of received group epochs, so that a bad one raises KeyFileError naming the file. */
+function checkReceivedEpochs(path: string, state: object): void {
+  const epochs = (state as { groupsReceived?: { epochs?: unknown } }).groupsReceived?.epochs;
+  if (!Array.isArray(epochs)) return;
+  epochs.forEach((saved: unknown, index) => {
+    if (typeof saved !== 'object' || saved === null) return;
+    try {
+      decodeReplayWindow(saved, `groupsReceived.epochs[${index}]`);
+    } catch (error) {
+      if (!(error instanceof RangeError)) throw error;
+      throw new KeyFileError(path, 'content', `State file ${path}: ${error.message}.`, { cause: error });
+    }
+  });
 }
 
 /** Writes a state file atomically with mode 0600. */

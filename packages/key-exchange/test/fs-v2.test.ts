@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
+  KeyFileError,
   KeyFilePermissionError,
   LocalKeys,
   encodeSigningPublicKey,
@@ -124,6 +125,25 @@ describe('state file', () => {
     const path = join(dir, 'open.state.json');
     await writeFile(path, '{"v":1}', { mode: 0o644 });
     await expect(readStateFile(path)).rejects.toThrow(KeyFilePermissionError);
+  });
+
+  it('rejects malformed group replay window', async () => {
+    const path = join(dir, 'window.state.json');
+    const epoch = { sender: 'alice', groupId: 'g1', topics: ['plant/#'], secret: 'A'.repeat(43), createdAt: 0, signingKey: null, highestSeq: '9' };
+    const window = { top: '9', size: 1024, bitmap: 'A'.repeat(171) };
+    const write = (replayWindow: unknown) => writeFile(path, JSON.stringify({ v: 1, groupsReceived: { epochs: [{ ...epoch, replayWindow }] } }), { mode: 0o600 });
+    await write(window);
+    expect((await readStateFile(path))?.groupsReceived?.epochs[0]?.replayWindow).toEqual(window);
+    await write(undefined);
+    expect((await readStateFile(path))?.groupsReceived?.epochs[0]?.highestSeq).toBe('9');
+    await write({ ...window, bitmap: 'AAAA' });
+    const error = await readStateFile(path).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(KeyFileError);
+    expect((error as KeyFileError).reason).toBe('content');
+    expect((error as KeyFileError).message).toContain(`State file ${path}: groupsReceived.epochs[0].replayWindow.bitmap must hold 128 bytes`);
+    expect((error as KeyFileError).message).toContain('delete replayWindow');
+    await write({ ...window, top: '8' });
+    await expect(readStateFile(path)).rejects.toThrow(/groupsReceived\.epochs\[0\]\.replayWindow\.top must equal highestSeq/);
   });
 
   it('rejects unknown version', async () => {

@@ -1,4 +1,4 @@
-import { DecryptionError, EnvelopeFormatError, ReplayError, nobleProvider } from '@mqtt-e2ee/envelope';
+import { DecryptionError, DuplicateMessageError, EnvelopeFormatError, ReplayError, nobleProvider } from '@mqtt-e2ee/envelope';
 import { nodeProvider } from '@mqtt-e2ee/envelope/node';
 import { describe, expect, it } from 'vitest';
 import {
@@ -13,6 +13,7 @@ import {
   openGroup,
   parseGroupHeader,
   sealGroup,
+  type GroupReceiverState,
   type KeyMessage,
 } from '../src/index.js';
 import { EnvelopeSealer } from '@mqtt-e2ee/envelope';
@@ -45,6 +46,17 @@ function group(members: string[], extra: Partial<ConstructorParameters<typeof Gr
     for (const message of messages) receiver(message.member).ingestKeyMessage(message.topic, message.payload, { clientId: 'alice', signingKey: alice.signing.publicKey });
   };
   return { clock, sender, receiver, deliver };
+}
+
+/** A group whose member bob opened seqs 0 to 9 of one epoch except those in `missing`. */
+function groupWithGaps(missing: number[]) {
+  const setup = group(['bob']);
+  const sealed = Array.from({ length: 10 }, (_, seq) => setup.sender.seal('plant/1', text(`message ${seq}`)).envelope);
+  setup.deliver(setup.sender.takeKeyMessages());
+  sealed.forEach((envelope, seq) => {
+    if (!missing.includes(seq)) setup.receiver('bob').open('plant/1', envelope);
+  });
+  return { ...setup, sealed };
 }
 
 describe('group envelope wire format', () => {
@@ -217,8 +229,75 @@ describe('group epochs and members', () => {
     receiver('bob').open('plant/1', second.envelope);
     const restored = new GroupReceiver({ prefix: PREFIX, clientId: 'bob', state: JSON.parse(JSON.stringify(receiver('bob').exportState())) });
     expect(() => restored.open('plant/1', second.envelope)).toThrow(ReplayError);
+    // The first message never arrived before the restart, so it is still new.
+    expect(read(restored.open('plant/1', first.envelope).plaintext)).toBe('1');
     expect(() => restored.open('plant/1', first.envelope)).toThrow(ReplayError);
     expect(read(restored.open('plant/1', sender.seal('plant/1', text('3')).envelope).plaintext)).toBe('3');
+  });
+
+  it('restart keeps reordered seq deliverable', () => {
+    const { receiver, sealed } = groupWithGaps([5]);
+    const state = JSON.parse(JSON.stringify(receiver('bob').exportState())) as GroupReceiverState;
+    expect(state.epochs[0]?.highestSeq).toBe('9');
+    const restored = new GroupReceiver({ prefix: PREFIX, clientId: 'bob', state });
+    expect(read(restored.open('plant/1', sealed[5] as Uint8Array).plaintext)).toBe('message 5');
+    for (const seq of [9, 3, 5]) {
+      const error = errorOf(() => restored.open('plant/1', sealed[seq] as Uint8Array));
+      expect(error).toBeInstanceOf(DuplicateMessageError);
+      expect((error as DuplicateMessageError).seq).toBe(BigInt(seq));
+    }
+  });
+
+  it('state without window treats gaps as seen', () => {
+    const { sender, receiver, sealed } = groupWithGaps([5]);
+    const exported = receiver('bob').exportState();
+    expect(exported.epochs[0]?.replayWindow?.top).toBe('9');
+    // State of the earlier format stores only highestSeq per epoch.
+    const epochs = exported.epochs.map(({ replayWindow: _window, ...rest }) => rest);
+    expect(epochs[0]?.highestSeq).toBe('9');
+    const restored = new GroupReceiver({ prefix: PREFIX, clientId: 'bob', state: { epochs } });
+    const error = errorOf(() => restored.open('plant/1', sealed[5] as Uint8Array));
+    expect(error).toBeInstanceOf(DuplicateMessageError);
+    expect((error as DuplicateMessageError).seq).toBe(5n);
+    expect(read(restored.open('plant/1', sender.seal('plant/1', text('next')).envelope).plaintext)).toBe('next');
+  });
+
+  it('restores window into another size', () => {
+    const { receiver, sealed } = groupWithGaps([5, 8]);
+    const state = receiver('bob').exportState();
+    // A window of 4 covers seqs 6 to 9, so 5 is too old and only the gap at 8 stays open.
+    const smaller = new GroupReceiver({ prefix: PREFIX, clientId: 'bob', state, replayWindow: 4 });
+    expect((errorOf(() => smaller.open('plant/1', sealed[5] as Uint8Array)) as ReplayError).reason).toBe('too old');
+    expect(read(smaller.open('plant/1', sealed[8] as Uint8Array).plaintext)).toBe('message 8');
+    expect(errorOf(() => smaller.open('plant/1', sealed[7] as Uint8Array))).toBeInstanceOf(DuplicateMessageError);
+  });
+
+  it('rejects malformed saved windows', () => {
+    const { sender, receiver, deliver } = group(['bob']);
+    const envelope = sender.seal('plant/1', text('0')).envelope;
+    deliver(sender.takeKeyMessages());
+    receiver('bob').open('plant/1', envelope);
+    const [epoch] = receiver('bob').exportState().epochs;
+    if (epoch?.replayWindow == null) throw new Error('exported epoch has no replayWindow');
+    const window = epoch.replayWindow;
+    const cases: [string, unknown, RegExp][] = [
+      ['string window', 'AAAA', /state\.epochs\[0\]\.replayWindow must be an object/],
+      ['top mismatch', { ...window, top: '7' }, /replayWindow\.top must equal highestSeq \("0"\), got "7"/],
+      ['size zero', { ...window, size: 0 }, /replayWindow\.size must be an integer from 1/],
+      ['size fraction', { ...window, size: 8.5 }, /replayWindow\.size must be an integer/],
+      ['bitmap alphabet', { ...window, bitmap: `${window.bitmap.slice(1)}+` }, /replayWindow\.bitmap must be unpadded base64url of 128 bytes/],
+      ['bitmap length', { ...window, bitmap: 'AAAA' }, /replayWindow\.bitmap must hold 128 bytes for size 1024, got 3/],
+      ['bitmap number', { ...window, bitmap: 0 }, /replayWindow\.bitmap must be unpadded base64url/],
+    ];
+    for (const [name, replayWindow, message] of cases) {
+      const state = { epochs: [{ ...epoch, replayWindow }] } as unknown as GroupReceiverState;
+      const error = errorOf(() => new GroupReceiver({ prefix: PREFIX, clientId: 'bob', state }));
+      expect(error, name).toBeInstanceOf(RangeError);
+      expect(error.message, name).toMatch(message);
+      expect(error.message, name).toMatch(/delete replayWindow/);
+    }
+    const badSeq = { epochs: [{ ...epoch, highestSeq: '01' }] };
+    expect(errorOf(() => new GroupReceiver({ prefix: PREFIX, clientId: 'bob', state: badSeq })).message).toMatch(/state\.epochs\[0\]\.highestSeq must be null or a decimal seq/);
   });
 
   it('restored sender opens new epoch', () => {
