@@ -10,6 +10,7 @@ import {
   type BrowserConnectOptions,
 } from './options.js';
 import { IndexedDbReplayStore } from './replay-store.js';
+import { closeAndRelease, lockStateDatabase, type StateLock } from './state-lock.js';
 import { webSocketFactory } from './transport.js';
 
 /**
@@ -30,7 +31,7 @@ export async function connectE2ee(
   try {
     resolved = resolveBrowserOptions(kx === undefined ? opts : { ...opts, identity: kx.identity });
   } catch (error) {
-    await kx?.store?.close();
+    await closeAndRelease(kx?.store, kx?.lock);
     throw error;
   }
   if (kx !== undefined) resolved.settings.identity = kx.identity;
@@ -43,34 +44,60 @@ export async function connectE2ee(
     }
   };
   const createWebsocket = webSocketFactory(resolved.webSocket, onAbnormalClose);
-  // The stored windows are read before connecting, because the opener loads them synchronously.
-  const replayStore =
-    resolved.replayStateDatabase === undefined
-      ? undefined
-      : await IndexedDbReplayStore.open({ databaseName: resolved.replayStateDatabase });
-  if (replayStore !== undefined) resolved.settings.replayStore = replayStore;
-  const closeStore = (): void => {
-    replayStore?.close().catch((error: unknown) => {
-      resolved.debug(`closing the replay state database failed: ${String(error)}`);
-    });
-    kx?.store?.close().catch((error: unknown) => {
-      resolved.debug(`closing the key exchange database failed: ${String(error)}`);
-    });
+  // keyExchange and replayStateDatabase exclude each other, so no key exchange store is open here.
+  const replay = await openReplayState(resolved.replayStateDatabase);
+  if (replay.store !== undefined) resolved.settings.replayStore = replay.store;
+  // Each lock is released only after its store closed, so the next owner reads the final state.
+  let closing: Promise<void> | undefined;
+  const closeStore = (): Promise<void> => {
+    closing ??= Promise.all([
+      closeAndRelease(replay.store, replay.lock).catch((error: unknown) => {
+        resolved.debug(`closing the replay state database failed: ${String(error)}`);
+      }),
+      closeAndRelease(kx?.store, kx?.lock).catch((error: unknown) => {
+        resolved.debug(`closing the key exchange database failed: ${String(error)}`);
+      }),
+    ]).then(() => undefined);
+    return closing;
   };
   try {
     client = await openE2eeClient(
       resolved.settings,
       () => mqtt.connect(brokerUrl, { ...resolved.mqtt, createWebsocket }),
       shownUrl,
-      { log: resolved.debug, ...(kx !== undefined ? { keyExchange: kx.create } : {}) },
+      {
+        log: resolved.debug,
+        closeState: closeStore,
+        ...(kx !== undefined ? { keyExchange: kx.create } : {}),
+      },
     );
   } catch (error) {
-    closeStore();
+    await closeStore();
     throw error;
   }
-  // MQTT.js emits 'end' once end() completed, after which no message is opened.
-  if (replayStore !== undefined || kx?.store !== undefined) client.mqtt.once('end', closeStore);
+  // MQTT.js emits 'end' once end() completed, after which no message is opened. The listener
+  // also covers a page that calls client.mqtt.end() directly.
+  if (replay.store !== undefined || kx?.store !== undefined) {
+    client.mqtt.once('end', () => void closeStore());
+  }
   return client;
+}
+
+/**
+ * Takes the Web Lock of the replay state database and reads the stored windows before connecting,
+ * because the opener loads them synchronously. Returns no store without the option.
+ */
+async function openReplayState(
+  databaseName: string | undefined,
+): Promise<{ store: IndexedDbReplayStore | undefined; lock: StateLock | undefined }> {
+  if (databaseName === undefined) return { store: undefined, lock: undefined };
+  const lock = await lockStateDatabase('replay', databaseName, 'opts.replayStateDatabase');
+  try {
+    return { store: await IndexedDbReplayStore.open({ databaseName }), lock };
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
 }
 
 /** Checks and resolves opts.keyExchange, opening its database; undefined without the option. */

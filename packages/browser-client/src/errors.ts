@@ -45,6 +45,30 @@ export class KeyStoreError extends E2eeError {
 }
 
 /**
+ * Another client, in this tab or in another tab of the same origin, holds the exclusive Web Lock
+ * of a state database. Two clients that write one replay or key exchange database would each
+ * overwrite the other's windows and pins, so connectE2ee rejects the second one.
+ */
+export class StateInUseError extends E2eeError {
+  /** Option that names the database, such as 'opts.replayStateDatabase'. */
+  readonly option: string;
+  /** IndexedDB database name. */
+  readonly databaseName: string;
+  /** Name of the Web Lock that the other client holds. */
+  readonly lockName: string;
+
+  constructor(option: string, databaseName: string, lockName: string) {
+    super(
+      'ERR_STATE_IN_USE',
+      `The IndexedDB database ${JSON.stringify(databaseName)} (${option}) is in use by another client in this tab or another tab of this origin, which holds the Web Lock ${JSON.stringify(lockName)}. End that client or close its tab, or set ${option} to another database name.`,
+    );
+    this.option = option;
+    this.databaseName = databaseName;
+    this.lockName = lockName;
+  }
+}
+
+/**
  * The WebSocket closed with a code other than a normal closure (RFC 6455 section 7.4.1), for
  * example 1009 when a frame was larger than the broker accepts. MQTT.js reconnects as set by
  * mqtt.reconnectPeriod, and this error reports why the connection ended.

@@ -28,6 +28,7 @@ export type { BrowserKeyExchangeOptions } from './key-exchange.js';
 export {
   KeyStoreError,
   RandomSourceError,
+  StateInUseError,
   UnsupportedOptionError,
   WebSocketClosedError,
   type KeyStoreReason,

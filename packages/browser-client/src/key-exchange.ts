@@ -23,6 +23,7 @@ import {
 } from '@mqtt-e2ee/node-client/core';
 import type { IPublishPacket, MqttClient } from 'mqtt';
 import { defaultKeyExchangeDatabase, IndexedDbKeyExchangeStore } from './kx-store.js';
+import { closeAndRelease, lockStateDatabase, type StateLock } from './state-lock.js';
 
 /** Options of key exchange in the browser: discovery of peers by client id, trust, rotation and groups. */
 export interface BrowserKeyExchangeOptions extends KeyExchangeBaseOptions {
@@ -32,7 +33,8 @@ export interface BrowserKeyExchangeOptions extends KeyExchangeBaseOptions {
   endorsements?: readonly (Endorsement | string)[];
   /**
    * IndexedDB database of the identity and state, or false to keep state in memory only.
-   * Default 'mqtt-e2ee-kx-CLIENT_ID'.
+   * Default 'mqtt-e2ee-kx-CLIENT_ID'. One client at a time owns the database through the Web Lock
+   * 'mqtt-e2ee:kx:NAME', and a second one rejects with StateInUseError.
    */
   stateDatabase?: string | false;
 }
@@ -42,6 +44,8 @@ export interface BrowserKeyExchangeOptions extends KeyExchangeBaseOptions {
 export interface ResolvedBrowserKeyExchange {
   identity: DeviceIdentity;
   store: IndexedDbKeyExchangeStore | undefined;
+  /** Web Lock of the state database, released after the store closes. */
+  lock: StateLock | undefined;
   create(mqtt: MqttClient): KeyExchange<IPublishPacket>;
 }
 
@@ -69,16 +73,19 @@ export async function resolveBrowserKeyExchange(
     if (identityOption === undefined) {
       throw new OptionRangeError('opts.identity', 'an identity from generateDeviceIdentity() when opts.keyExchange.stateDatabase is false', identityOption);
     }
-    return { identity: identityOption as DeviceIdentity, store: undefined, create: factory(options, identityOption as DeviceIdentity, endorsements, provider, undefined, undefined, false) };
+    return { identity: identityOption as DeviceIdentity, store: undefined, lock: undefined, create: factory(options, identityOption as DeviceIdentity, endorsements, provider, undefined, undefined, false) };
   }
-  const store = await IndexedDbKeyExchangeStore.open({ databaseName });
+  // The lock comes first, so that the state read below is not one that another client still changes.
+  const lock = await lockStateDatabase('kx', databaseName, 'opts.keyExchange.stateDatabase');
+  let store: IndexedDbKeyExchangeStore | undefined;
   try {
+    store = await IndexedDbKeyExchangeStore.open({ databaseName });
     const ownIdentity = identityOption === undefined;
     const identity = ownIdentity ? await store.loadOrCreateIdentity(provider) : (identityOption as DeviceIdentity);
     const state = await store.readState();
-    return { identity, store, create: factory(options, identity, endorsements, provider, state, store, ownIdentity) };
+    return { identity, store, lock, create: factory(options, identity, endorsements, provider, state, store, ownIdentity) };
   } catch (error) {
-    await store.close();
+    await closeAndRelease(store, lock);
     throw error;
   }
 }

@@ -45,6 +45,8 @@ export interface BrowserConnectOptions extends CoreOptions {
    * (IndexedDbReplayStore), so a reloaded page drops copies of messages it delivered before.
    * It is read when connecting, and each message is delivered once its state is committed. The
    * client closes it when the connection ends. Replaces `replayStore`. Default: state in memory.
+   * One client at a time owns the database through the Web Lock 'mqtt-e2ee:replay:NAME', and a
+   * second one rejects with StateInUseError (not enforced where navigator.locks is missing).
    */
   replayStateDatabase?: string;
   /**

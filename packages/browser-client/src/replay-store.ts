@@ -53,9 +53,9 @@ interface Batch {
  * before it delivers a message, so a message is never delivered before its replay state is
  * stored. Saves made in the same task share one transaction with durability 'strict'.
  *
- * NOTE: each tab keeps its own copy. Two tabs with the same identity and database both accept a
- * new message, and the later save of a session replaces the earlier one, so use one tab per
- * database.
+ * NOTE: each instance keeps its own copy, and the later save of a session replaces the earlier
+ * one. connectE2ee therefore holds a Web Lock on the database, but a store opened directly with
+ * open() takes no lock, so its caller keeps it to one instance per database.
  */
 export class IndexedDbReplayStore implements ReplayStore {
   readonly databaseName: string;

@@ -56,16 +56,20 @@ run(skipReason === undefined ? 'key exchange between browser and Node.js' : `ski
     return endorseKey(anchor, { prefix, clientId, device, validFrom: now - 1000, validUntil: now + 3_600_000 });
   }
 
-  async function connectBrowser(): Promise<string> {
+  function browserOptions() {
     const device = {
       encryptionKey: Buffer.from(browserKeys.encryptionKey, 'hex'),
       signingKey: Buffer.from(browserKeys.signingKey, 'hex'),
     };
     const endorsement = Buffer.from(encodeEndorsement(endorse('web', device))).toString('utf8');
-    const keyText = await harness<string>(page, 'connect', 'web', broker.wsUrl, {
+    return {
       keyExchange: { clientId: 'web', policy: 'anchor', prefix, anchors: [anchorText], endorsements: [endorsement], stateDatabase: database },
       mqtt: { protocolVersion: 4 },
-    });
+    };
+  }
+
+  async function connectBrowser(): Promise<string> {
+    const keyText = await harness<string>(page, 'connect', 'web', broker.wsUrl, browserOptions());
     await harness(page, 'subscribe', 'web', `${data}/#`, 1);
     return keyText;
   }
@@ -177,6 +181,34 @@ run(skipReason === undefined ? 'key exchange between browser and Node.js' : `ski
     expect(read(kept?.payload ?? new Uint8Array())).toBe('node-a only');
     await settle(500);
     expect(node('node-b').messages.filter((message) => message.topic === second)).toEqual([]);
+  });
+
+  it('second tab rejected on state database', async () => {
+    const second = await browser.openPage();
+    try {
+      const failure = await harness<{ code?: string; option?: string; databaseName?: string } | 'resolved'>(
+        second,
+        'connectFailure',
+        'web-copy',
+        broker.wsUrl,
+        browserOptions(),
+      );
+      expect(failure).not.toBe('resolved');
+      const rejected = failure as { code?: string; option?: string; databaseName?: string };
+      expect(rejected.code).toBe('ERR_STATE_IN_USE');
+      expect(rejected.option).toBe('opts.keyExchange.stateDatabase');
+      expect(rejected.databaseName).toBe(database);
+    } finally {
+      await second.evaluate(() =>
+        (window as unknown as { harness: { endAll(): Promise<void> } }).harness.endAll(),
+      );
+      await second.close();
+    }
+    // The first tab's client still works.
+    const topic = `${data}/direct/after-second-tab`;
+    await node('node-a').client.publish(topic, 'still here', { to: 'web', qos: 1 });
+    const [message] = await browserMessages(topic, 1);
+    expect(message?.hex).toBe(hexOf('still here'));
   });
 
   it('keeps identity and state in IndexedDB', async () => {

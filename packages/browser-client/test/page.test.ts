@@ -41,6 +41,7 @@ interface ConnectFailure {
   name: string;
   code: string;
   option?: string;
+  databaseName?: string;
   message: string;
 }
 
@@ -55,7 +56,7 @@ run(skipReason === undefined ? 'browser client in Chromium' : `skipped: ${skipRe
   const nodeIdentity = generateKeyPair();
   const nodeKey = publicKeyText(nodeIdentity);
 
-  async function openPage(options: { withoutSubtle?: boolean } = {}): Promise<Page> {
+  async function openPage(options: { withoutSubtle?: boolean; withoutLocks?: boolean } = {}): Promise<Page> {
     const page = await browser.openPage(options);
     pages.push(page);
     return page;
@@ -323,6 +324,61 @@ run(skipReason === undefined ? 'browser client in Chromium' : `skipped: ${skipRe
     );
     expect(one?.seq).toBe(two?.seq);
     expect(toHex(one?.enc ?? new Uint8Array())).not.toBe(toHex(two?.enc ?? new Uint8Array()));
+  });
+
+  it('second tab rejected on replay database', async () => {
+    const first = await openPage();
+    const second = await openPage();
+    const replayStateDatabase = `replay-${randomBytes(6).toString('hex')}`;
+    const lockName = `mqtt-e2ee:replay:${replayStateDatabase}`;
+    const options = { peers: [nodeKey], replayStateDatabase };
+    await harness(first, 'connect', 'owner', wsUrl, options);
+    expect(await harness<string[]>(second, 'heldLocks')).toContain(lockName);
+
+    const failure = await harness<ConnectFailure | 'resolved'>(second, 'connectFailure', 'late', wsUrl, options);
+    expect(failure).not.toBe('resolved');
+    const rejected = failure as ConnectFailure;
+    expect(rejected.name).toBe('StateInUseError');
+    expect(rejected.code).toBe('ERR_STATE_IN_USE');
+    expect(rejected.option).toBe('opts.replayStateDatabase');
+    expect(rejected.databaseName).toBe(replayStateDatabase);
+    expect(rejected.message).toContain(JSON.stringify(replayStateDatabase));
+    expect(rejected.message).toContain('close its tab');
+    expect(rejected.message).toContain('another database name');
+
+    // Another database name is free while the first tab keeps its own.
+    const other = { ...options, replayStateDatabase: `${replayStateDatabase}-other` };
+    expect(await harness(second, 'connectFailure', 'other', wsUrl, other)).toBe('resolved');
+
+    // end() resolves after the lock is released, so the second tab connects right after it.
+    await harness(first, 'end', 'owner');
+    expect(await harness<string[]>(second, 'heldLocks')).not.toContain(lockName);
+    expect(await harness(second, 'connectFailure', 'late', wsUrl, options)).toBe('resolved');
+    expect(await harness<boolean>(second, 'connected', 'late')).toBe(true);
+  });
+
+  it('reload frees replay database', async () => {
+    const first = await openPage();
+    const second = await openPage();
+    const replayStateDatabase = `replay-${randomBytes(6).toString('hex')}`;
+    const options = { peers: [nodeKey], replayStateDatabase };
+    await harness(first, 'connect', 'owner', wsUrl, options);
+    const failure = await harness<ConnectFailure | 'resolved'>(second, 'connectFailure', 'late', wsUrl, options);
+    expect((failure as ConnectFailure).code).toBe('ERR_STATE_IN_USE');
+    // The client is never ended: unloading the page releases its Web Lock.
+    await first.reload();
+    await first.waitForFunction(() => (window as { e2eeReady?: boolean }).e2eeReady === true);
+    expect(await harness(second, 'connectFailure', 'late', wsUrl, options)).toBe('resolved');
+  });
+
+  it('without Web Locks tabs share database', async () => {
+    const first = await openPage({ withoutLocks: true });
+    const second = await openPage({ withoutLocks: true });
+    expect(await first.evaluate(() => typeof navigator.locks)).toBe('undefined');
+    const options = { peers: [nodeKey], replayStateDatabase: `replay-${randomBytes(6).toString('hex')}` };
+    // Not enforced without navigator.locks: both connect, as before the lock existed.
+    expect(await harness(first, 'connectFailure', 'one', wsUrl, options)).toBe('resolved');
+    expect(await harness(second, 'connectFailure', 'two', wsUrl, options)).toBe('resolved');
   });
 
   it.each([

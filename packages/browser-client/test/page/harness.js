@@ -202,6 +202,23 @@ window.harness = {
     return client.publicKeyText;
   },
 
+  /** Calls connect and returns what it rejected with, or 'resolved' with the client kept under `name`. */
+  async connectFailure(name, url, options = {}) {
+    try {
+      await window.harness.connect(name, url, options);
+      return 'resolved';
+    } catch (error) {
+      const { code, option, databaseName, message } = error;
+      return { name: error.name, code, option, databaseName, message };
+    }
+  },
+
+  /** Returns the names of the Web Locks held in this origin. */
+  async heldLocks() {
+    const snapshot = await navigator.locks.query();
+    return snapshot.held.map((lock) => lock.name);
+  },
+
   /** Returns the public keys of the device identity in a key exchange database, as hex. */
   async deviceKeys(databaseName) {
     const identity = await window.e2ee.loadOrCreateDeviceIdentity(databaseName);

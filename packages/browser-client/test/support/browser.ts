@@ -33,7 +33,7 @@ export function browserSkipReason(): string | undefined {
 export interface RunningBrowser {
   context: BrowserContext;
   /** Opens the test page and waits until the bundle and harness are loaded. */
-  openPage(options?: { withoutSubtle?: boolean }): Promise<Page>;
+  openPage(options?: { withoutSubtle?: boolean; withoutLocks?: boolean }): Promise<Page>;
   close(): Promise<void>;
 }
 
@@ -52,6 +52,7 @@ export async function launchBrowser(baseUrl: string): Promise<RunningBrowser> {
       const page = await context.newPage();
       page.on('pageerror', (error) => pageErrors.push(error.message));
       if (options.withoutSubtle === true) await page.addInitScript(removeSubtle);
+      if (options.withoutLocks === true) await page.addInitScript(removeLocks);
       await page.goto(`${baseUrl}/test/page/index.html`);
       await page.waitForFunction(() => (window as { e2eeReady?: boolean }).e2eeReady === true);
       return page;
@@ -70,4 +71,9 @@ export async function launchBrowser(baseUrl: string): Promise<RunningBrowser> {
  */
 function removeSubtle(): void {
   Object.defineProperty(Crypto.prototype, 'subtle', { get: () => undefined, configurable: true });
+}
+
+/** Runs in the page before any of its scripts: removes navigator.locks, as in browsers without Web Locks. */
+function removeLocks(): void {
+  Object.defineProperty(Navigator.prototype, 'locks', { get: () => undefined, configurable: true });
 }

@@ -135,6 +135,8 @@ export interface ClientParts {
   flushReplayState?: () => Promise<void>;
   /** Key exchange, when enabled: discovery, trust, rotation and groups. */
   keyExchange?: KeyExchange<IPublishPacket>;
+  /** Closes the platform's state storage; end() waits for it. */
+  closeState?: () => Promise<void>;
 }
 
 /**
@@ -159,6 +161,7 @@ export class E2eeClient extends TypedEmitter<E2eeClientEvents> {
   readonly #log: (message: string) => void;
   readonly #dispatcher: OutcomeDispatcher;
   readonly #kx: KeyExchange<IPublishPacket> | undefined;
+  readonly #closeState: (() => Promise<void>) | undefined;
   readonly #groups = new Map<string, E2eeGroup>();
   /** True once key exchange ran for the first CONNACK, so later CONNACKs restart it. */
   #kxStarted = false;
@@ -193,6 +196,7 @@ export class E2eeClient extends TypedEmitter<E2eeClientEvents> {
       flushReplayState: parts.flushReplayState,
     });
     this.#kx = parts.keyExchange;
+    this.#closeState = parts.closeState;
     this.#attach();
     this.#attachKeyExchange();
   }
@@ -382,13 +386,15 @@ export class E2eeClient extends TypedEmitter<E2eeClientEvents> {
   }
 
   /**
-   * Closes the connection and resolves once the socket is closed. Without `force`, MQTT.js first
+   * Closes the connection and resolves once the socket is closed and the platform's state storage
+   * (such as the browser's IndexedDB state databases) is closed. Without `force`, MQTT.js first
    * waits for the QoS 1 and 2 flows in progress and sends DISCONNECT.
    */
   async end(force = false): Promise<void> {
     await this.mqtt.endAsync(force);
     // With key exchange and a state file, the newest state is written once more before end resolves.
     await this.#kx?.flush();
+    await this.#closeState?.();
   }
 
   /** Throws MessageTooLargeError when an envelope exceeds the client or broker limit. */

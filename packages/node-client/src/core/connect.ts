@@ -37,6 +37,11 @@ export interface PlatformHooks {
    * ERR_RETAIN_UNAVAILABLE) ends the connection and rejects the connect call with that error.
    */
   keyExchange?: (mqtt: MqttClient) => KeyExchange<IPublishPacket>;
+  /**
+   * Closes the platform's state storage after the connection ended. E2eeClient.end() resolves
+   * only after it settles, so the storage is free for the next client then. Called once per end().
+   */
+  closeState?: () => Promise<void>;
 }
 
 /** Options of connectE2eeWith: CoreOptions and an identity as a KeyPair or secret key text. */
@@ -146,6 +151,7 @@ function createE2eeClient(
     strict: settings.strict,
     ...flushOf(settings.replayStore),
     ...(hooks.keyExchange !== undefined ? { keyExchange: hooks.keyExchange(mqtt) } : {}),
+    ...(hooks.closeState !== undefined ? { closeState: hooks.closeState } : {}),
   });
 }
 
