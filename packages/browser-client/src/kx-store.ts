@@ -72,28 +72,21 @@ export class IndexedDbKeyExchangeStore {
     return new IndexedDbKeyExchangeStore(db, options.databaseName);
   }
 
-  /** Returns the stored device identity, or creates, stores and returns a new one. */
+  /**
+   * Returns the stored device identity, or creates, stores and returns a new one. Pages and
+   * workers that call this at the same time on one database all get the same identity: the first
+   * one stored.
+   */
   async loadOrCreateIdentity(provider: CryptoProvider = nobleProvider): Promise<DeviceIdentity> {
-    const record = await this.#get<IdentityRecord>(IDENTITY);
-    if (record !== undefined) {
-      return {
-        ...keyPairFromSecretKey(record.secretKey, provider),
-        signing: signingKeyPairFromSecretKey(record.signingSecretKey),
-      };
-    }
-    const identity = generateDeviceIdentity(provider);
-    await this.saveIdentity(identity);
-    return identity;
+    const stored = await this.#get<IdentityRecord>(IDENTITY);
+    if (stored !== undefined) return identityFromRecord(stored, provider);
+    const created = identityRecord(generateDeviceIdentity(provider));
+    return identityFromRecord(await this.#getOrAdd(created), provider);
   }
 
   /** Stores `identity` in place of the current one, as after a key rotation. */
   async saveIdentity(identity: DeviceIdentity): Promise<void> {
-    const record: IdentityRecord = {
-      name: IDENTITY,
-      secretKey: identity.secretKey.slice(),
-      signingSecretKey: identity.signing.secretKey.slice(),
-    };
-    await this.#put(record, 'store the key exchange identity');
+    await this.#put(identityRecord(identity), 'store the key exchange identity');
   }
 
   /** Reads the stored state, or undefined when none was saved yet. */
@@ -166,12 +159,46 @@ export class IndexedDbKeyExchangeStore {
     return (await requestResult(request, `read ${name} from ${this.databaseName}`)) as T | undefined;
   }
 
+  /**
+   * Adds `record` unless an identity is stored, and returns the identity stored afterwards. The
+   * read and the add share one readwrite transaction. IndexedDB runs readwrite transactions on
+   * the same object store one after another, also across tabs, so no other write comes between.
+   */
+  async #getOrAdd(record: IdentityRecord): Promise<IdentityRecord> {
+    const transaction = this.#db.transaction(RECORDS, 'readwrite');
+    const done = transactionDone(transaction, `store the key exchange identity in ${this.databaseName}`);
+    const records = transaction.objectStore(RECORDS);
+    let existing: IdentityRecord | undefined;
+    const read = records.get(IDENTITY);
+    read.onsuccess = () => {
+      existing = read.result as IdentityRecord | undefined;
+      if (existing === undefined) records.add(record);
+    };
+    await done;
+    return existing ?? record;
+  }
+
   async #put(record: IdentityRecord | StateRecord, action: string): Promise<void> {
     const transaction = this.#db.transaction(RECORDS, 'readwrite');
     const done = transactionDone(transaction, action);
     transaction.objectStore(RECORDS).put(record);
     await done;
   }
+}
+
+function identityRecord(identity: DeviceIdentity): IdentityRecord {
+  return {
+    name: IDENTITY,
+    secretKey: identity.secretKey.slice(),
+    signingSecretKey: identity.signing.secretKey.slice(),
+  };
+}
+
+function identityFromRecord(record: IdentityRecord, provider: CryptoProvider): DeviceIdentity {
+  return {
+    ...keyPairFromSecretKey(record.secretKey, provider),
+    signing: signingKeyPairFromSecretKey(record.signingSecretKey),
+  };
 }
 
 /**

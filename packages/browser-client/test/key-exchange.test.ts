@@ -9,9 +9,12 @@ import { keyIdHex } from '@mqtt-e2ee/envelope';
 import {
   encodeAnchorPublicKey,
   encodeEndorsement,
+  encodeRevocation,
   endorseKey,
   generateAnchor,
   generateDeviceIdentity,
+  revocationTopic,
+  revokeKey,
   type DevicePublicKeys,
 } from '@mqtt-e2ee/key-exchange';
 import { connectE2ee } from '@mqtt-e2ee/node-client';
@@ -20,8 +23,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStaticServer, type RunningStaticServer } from '../scripts/static-server.mjs';
 import { aedesSetup, type BrokerPath } from './support/brokers.js';
 import { browserSkipReason, launchBrowser, type RunningBrowser } from './support/browser.js';
-import { NodePeer } from './support/node.js';
-import { harness, type PageMessage } from './support/page.js';
+import { connectRaw, NodePeer } from './support/node.js';
+import { harness, type PageError, type PageMessage } from './support/page.js';
 
 const skipReason = browserSkipReason() ?? aedesSetup.skipReason;
 const run = skipReason === undefined ? describe : describe.skip;
@@ -33,6 +36,15 @@ const settle = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 interface PageKxMessage extends PageMessage {
   senderClientId?: string;
   group?: string;
+}
+
+interface RawDeviceKeys {
+  encryptionKey: Uint8Array;
+  signingKey: Uint8Array;
+}
+
+function devicePublicKeys(keys: { encryptionKey: string; signingKey: string }): RawDeviceKeys {
+  return { encryptionKey: Buffer.from(keys.encryptionKey, 'hex'), signingKey: Buffer.from(keys.signingKey, 'hex') };
 }
 
 run(skipReason === undefined ? 'key exchange between browser and Node.js' : `skipped: ${skipReason}`, () => {
@@ -56,16 +68,21 @@ run(skipReason === undefined ? 'key exchange between browser and Node.js' : `ski
     return endorseKey(anchor, { prefix, clientId, device, validFrom: now - 1000, validUntil: now + 3_600_000 });
   }
 
-  function browserOptions() {
-    const device = {
-      encryptionKey: Buffer.from(browserKeys.encryptionKey, 'hex'),
-      signingKey: Buffer.from(browserKeys.signingKey, 'hex'),
-    };
-    const endorsement = Buffer.from(encodeEndorsement(endorse('web', device))).toString('utf8');
+  function browserOptions(clientId = 'web', keys = browserKeys, stateDatabase = database) {
+    const endorsement = Buffer.from(encodeEndorsement(endorse(clientId, devicePublicKeys(keys)))).toString('utf8');
     return {
-      keyExchange: { clientId: 'web', policy: 'anchor', prefix, anchors: [anchorText], endorsements: [endorsement], stateDatabase: database },
+      keyExchange: { clientId, policy: 'anchor', prefix, anchors: [anchorText], endorsements: [endorsement], stateDatabase },
       mqtt: { protocolVersion: 4 },
     };
+  }
+
+  /** Connects one more browser client, named by its client id, with its own state database. */
+  async function connectOtherBrowser(clientId: string): Promise<RawDeviceKeys> {
+    const stateDatabase = `${database}-${clientId}`;
+    const keys = await harness<{ encryptionKey: string; signingKey: string }>(page, 'deviceKeys', stateDatabase);
+    await harness(page, 'connect', clientId, broker.wsUrl, browserOptions(clientId, keys, stateDatabase));
+    await harness(page, 'subscribe', clientId, `${data}/#`, 1);
+    return devicePublicKeys(keys);
   }
 
   async function connectBrowser(): Promise<string> {
@@ -221,5 +238,102 @@ run(skipReason === undefined ? 'key exchange between browser and Node.js' : `ski
     await node('node-b').client.publish(topic, 'again', { to: 'web', qos: 1 });
     const [message] = await browserMessages(topic, 1);
     expect(message?.hex).toBe(hexOf('again'));
+  });
+
+  it('browser rotation keeps in-flight messages', async () => {
+    const nodeA = node('node-a');
+    const oldKeyId = keyIdHex((await connectOtherBrowser('web-rotating')).encryptionKey);
+    expect((await nodeA.client.peer('web-rotating')).keyId).toBe(oldKeyId);
+    const inFlightTopic = `${data}/rotation/in-flight`;
+    const kx = nodeA.client.keyExchange;
+    if (kx === undefined) throw new Error('node-a has no key exchange');
+    const inFlight = await kx.sealFor('web-rotating', inFlightTopic, text('sealed before rotation'));
+
+    const rotation = await harness<{ before: string; after: string }>(page, 'rotateKey', 'web-rotating');
+    expect(rotation.before).toBe(oldKeyId);
+    expect(rotation.after).not.toBe(oldKeyId);
+    for (let i = 0; i < 50 && (await nodeA.client.peer('web-rotating')).keyId !== rotation.after; i++) await settle(100);
+    expect((await nodeA.client.peer('web-rotating')).keyId).toBe(rotation.after);
+    expect(await harness<string>(page, 'peerKeyId', 'web', 'web-rotating')).toBe(rotation.after);
+
+    // Sealed to the retired key, so it opens only while the grace period runs.
+    await nodeA.client.mqtt.publishAsync(inFlightTopic, Buffer.from(inFlight), { qos: 1 });
+    const [late] = await harness<PageKxMessage[]>(page, 'messages', 'web-rotating', inFlightTopic, 1);
+    expect(late?.hex).toBe(hexOf('sealed before rotation'));
+    expect(late?.senderClientId).toBe('node-a');
+
+    const toGroup = `${data}/rotation/group`;
+    await harness(page, 'groupPublish', 'web-rotating', 'rotation', [`${data}/rotation/group`], ['node-a'], toGroup, 'from the new key');
+    const [inGroup] = await nodeA.waitFor(toGroup, 1);
+    expect(read(inGroup?.payload ?? new Uint8Array())).toBe('from the new key');
+    expect(inGroup?.sender.keyId).toBe(rotation.after);
+
+    // Direct messages sent after the rotation are sealed with the new key.
+    const toNode = `${data}/rotation/to-node`;
+    await harness(page, 'publish', 'web-rotating', toNode, 'node-a', { text: 'direct after rotation' });
+    const [atNode] = await nodeA.waitFor(toNode, 1);
+    expect(read(atNode?.payload ?? new Uint8Array())).toBe('direct after rotation');
+    expect(atNode?.sender.clientId).toBe('web-rotating');
+    expect(atNode?.sender.keyId).toBe(rotation.after);
+
+    const toPage = `${data}/rotation/to-browser`;
+    await harness(page, 'publish', 'web', toPage, 'web-rotating', { text: 'to the new key' });
+    const [atPage] = await harness<PageKxMessage[]>(page, 'messages', 'web-rotating', toPage, 1);
+    expect(atPage?.hex).toBe(hexOf('to the new key'));
+    const stored = await harness<{ encryptionKey: string }>(page, 'deviceKeys', `${database}-web-rotating`);
+    expect(keyIdHex(Buffer.from(stored.encryptionKey, 'hex'))).toBe(rotation.after);
+    await harness(page, 'end', 'web-rotating');
+  });
+
+  it('revoked browser sender stops at once', async () => {
+    const device = await connectOtherBrowser('web-revoked');
+    const base = `${data}/revoked`;
+    const direct = `${base}/direct`;
+    const grouped = `${base}/group`;
+    await harness(page, 'publish', 'web-revoked', direct, 'web', { text: 'before' });
+    await harness(page, 'groupPublish', 'web-revoked', 'revoked', [`${base}/#`], ['web'], grouped, 'before');
+    const [directBefore] = await browserMessages(direct, 1);
+    const [groupBefore] = await browserMessages(grouped, 1);
+    expect(directBefore?.hex).toBe(hexOf('before'));
+    expect(groupBefore?.hex).toBe(hexOf('before'));
+    expect(groupBefore?.group).toBe('revoked');
+
+    // 'web' has an open direct session and the group's epoch key when the anchor revokes the sender.
+    const revocation = revokeKey(anchor, { prefix, clientId: 'web-revoked', device, revokedAt: Date.now(), reason: 'test' });
+    const raw = await connectRaw(broker.tcpUrl, { protocolVersion: 4 });
+    const topic = revocationTopic(prefix, 'web-revoked', keyIdHex(device.encryptionKey));
+    await raw.publishAsync(topic, Buffer.from(encodeRevocation(revocation)), { qos: 1, retain: true });
+    await raw.endAsync();
+    await harness(page, 'waitForKeyEvent', 'web', 'revoked', 'web-revoked');
+
+    await harness(page, 'publish', 'web-revoked', `${direct}/after`, 'web', { text: 'after' });
+    await harness(page, 'groupPublish', 'web-revoked', 'revoked', [], [], `${grouped}/after`, 'after');
+    const [directError] = await harness<PageError[]>(page, 'errors', 'web', `${direct}/after`, 1);
+    const [groupError] = await harness<PageError[]>(page, 'errors', 'web', `${grouped}/after`, 1);
+    expect(directError?.code).toBe('ERR_KEY_REVOKED');
+    expect(groupError?.code).toBe('ERR_KEY_REVOKED');
+    const received = await browserMessages(`${base}/`, 2);
+    expect(received.map((message) => message.topic).sort()).toEqual([direct, grouped]);
+    await harness(page, 'end', 'web-revoked');
+  });
+
+  it('two tabs create one identity', async () => {
+    const second = await browser.openPage();
+    try {
+      for (let round = 0; round < 5; round++) {
+        const name = `${database}-race-${round}`;
+        // Creates the empty database first, so that both pages start from the same point.
+        expect(await harness<string[]>(page, 'storedKxPeers', name)).toEqual([]);
+        const startAt = Date.now() + 300;
+        const [first, other] = await Promise.all([
+          harness<{ encryptionKey: string }>(page, 'deviceKeysAt', name, startAt),
+          harness<{ encryptionKey: string }>(second, 'deviceKeysAt', name, startAt),
+        ]);
+        expect(other.encryptionKey).toBe(first.encryptionKey);
+        expect(await harness(second, 'deviceKeys', name)).toEqual(first);
+      }
+    } finally {
+      await second.close();
+    }
   });
 });

@@ -18,6 +18,7 @@ import {
   generateDeviceIdentity,
   hasSigningKey,
   keyIdHex,
+  publicKeyText,
   revocationTopic,
   revokeKey,
   type KeyEvent,
@@ -230,6 +231,15 @@ for (const broker of cases) {
       const topic = `${data}/rotated`;
       await client('alice').publish(topic, 'to new key', { to: 'bob', qos: 1 });
       expect(read((await inbox('bob').message(topic)).payload)).toBe('to new key');
+      // Bob's own fields and his direct messages use the new key from now on.
+      const newKeyId = keyIdHex(announcement.encryptionKey);
+      expect(client('bob').keyId).toBe(newKeyId);
+      expect(client('bob').publicKeyText).toBe(publicKeyText(announcement.encryptionKey));
+      const reply = `${data}/rotated-reply`;
+      await client('bob').publish(reply, 'from new key', { to: 'alice', qos: 1 });
+      const received = await inbox('alice').message(reply);
+      expect(read(received.payload)).toBe('from new key');
+      expect(received.sender.keyId).toBe(newKeyId);
     });
 
     it('late joiner reads retained value', async () => {

@@ -167,7 +167,7 @@ window.harness = {
   /** Connects a client and records its events under `name`; returns its public key text. */
   async connect(name, url, options = {}) {
     const { connectE2ee } = window.e2ee;
-    const entry = { messages: [], errors: [], deletes: [], duplicates: [], events: [], client: undefined };
+    const entry = { messages: [], errors: [], deletes: [], duplicates: [], events: [], keyEvents: [], client: undefined };
     // With key exchange the identity comes from its state database and peers from discovery.
     const keys =
       options.keyExchange !== undefined
@@ -187,6 +187,7 @@ window.harness = {
     client.on('decrypt-error', (error) =>
       entry.errors.push({ topic: error.topic, code: error.code, name: error.name }),
     );
+    client.on('key', (event) => entry.keyEvents.push({ type: event.type, clientId: event.clientId }));
     client.on('retained-delete', (deleted) => entry.deletes.push(deleted.topic));
     client.on('duplicate', (duplicate) =>
       entry.duplicates.push({ ...duplicate, seq: String(duplicate.seq) }),
@@ -223,6 +224,44 @@ window.harness = {
   async deviceKeys(databaseName) {
     const identity = await window.e2ee.loadOrCreateDeviceIdentity(databaseName);
     return { encryptionKey: hex(identity.publicKey), signingKey: hex(identity.signing.publicKey) };
+  },
+
+  /**
+   * Waits until the wall clock reaches `startAt` (milliseconds since the epoch), then loads or
+   * creates the device identity, so that several pages start at the same moment.
+   */
+  async deviceKeysAt(databaseName, startAt) {
+    while (Date.now() < startAt - 20) await new Promise((resolve) => setTimeout(resolve, 5));
+    while (Date.now() < startAt) {
+      // Spins for the last milliseconds, because timers may fire late.
+    }
+    return window.harness.deviceKeys(databaseName);
+  },
+
+  /** Rotates the key of a key exchange client and returns its key ids before and after. */
+  async rotateKey(name) {
+    const client = record(name).client;
+    const before = client.keyExchange.local.keyId;
+    await client.rotateKey();
+    return { before, after: client.keyExchange.local.keyId };
+  },
+
+  /** Returns the key id that the client's key exchange holds for the peer `clientId`. */
+  async peerKeyId(name, clientId) {
+    return (await record(name).client.peer(clientId)).keyId;
+  },
+
+  /** Waits until the client has seen a key event of `type` about `clientId`; returns all key events. */
+  async waitForKeyEvent(name, type, clientId, timeoutMs = 15000) {
+    const entry = record(name);
+    const deadline = Date.now() + timeoutMs;
+    const seen = () => entry.keyEvents.some((event) => event.type === type && event.clientId === clientId);
+    while (!seen()) {
+      if (Date.now() > deadline)
+        throw new Error(`timed out waiting for key event ${type} of ${clientId}; events ${JSON.stringify(entry.keyEvents)}`);
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    return entry.keyEvents;
   },
 
   /** Returns the client ids of the peers in the saved key exchange state. */

@@ -135,6 +135,8 @@ export interface ClientParts {
   flushReplayState?: () => Promise<void>;
   /** Key exchange, when enabled: discovery, trust, rotation and groups. */
   keyExchange?: KeyExchange<IPublishPacket>;
+  /** Builds a sealer with the client's options for another own key, used after a rotation. */
+  makeSealer?: (identity: KeyPair) => EnvelopeSealer;
   /** Closes the platform's state storage; end() waits for it. */
   closeState?: () => Promise<void>;
 }
@@ -146,14 +148,14 @@ export interface ClientParts {
 export class E2eeClient extends TypedEmitter<E2eeClientEvents> {
   /** The MQTT.js client. Publishing through it directly sends clear text. */
   readonly mqtt: MqttClient;
-  /** Public key of the local identity. */
-  readonly publicKey: Uint8Array;
-  /** Public key of the local identity as key text, for sharing with peers. */
-  readonly publicKeyText: string;
-  /** Key id of the local identity, 16 hex characters. */
-  readonly keyId: string;
+  /** The local identity's public key, its key text and key id; they change when the key rotates. */
+  #publicKey: Uint8Array;
+  #publicKeyText: string;
+  #keyId: string;
 
-  readonly #sealer: EnvelopeSealer;
+  #sealer: EnvelopeSealer;
+  /** Builds a sealer for a new own key with the options of the first one, after a rotation. */
+  readonly #makeSealer: ((identity: KeyPair) => EnvelopeSealer) | undefined;
   readonly #keys: KeyCodec;
   readonly #subscriptions = new SubscriptionRegistry();
   readonly #receiver: ReceiverParts;
@@ -171,14 +173,15 @@ export class E2eeClient extends TypedEmitter<E2eeClientEvents> {
   constructor(parts: ClientParts) {
     super();
     this.mqtt = parts.mqtt;
-    this.publicKey = parts.identity.publicKey.slice();
-    this.publicKeyText = parts.keys.encodePublicKey(this.publicKey);
-    this.keyId = parts.keys.keyIdHex(this.publicKey);
+    this.#publicKey = parts.identity.publicKey.slice();
+    this.#publicKeyText = parts.keys.encodePublicKey(this.#publicKey);
+    this.#keyId = parts.keys.keyIdHex(this.#publicKey);
     this.#sealer = parts.sealer;
+    this.#makeSealer = parts.makeSealer;
     this.#keys = parts.keys;
     this.#receiver = {
       opener: parts.opener,
-      ownKeyId: this.keyId,
+      ownKeyId: this.#keyId,
       ownKeyIdBytes: keyId(parts.identity.publicKey),
       resolveSender: parts.resolveSender,
       peersRevision: parts.peersRevision,
@@ -199,6 +202,21 @@ export class E2eeClient extends TypedEmitter<E2eeClientEvents> {
     this.#closeState = parts.closeState;
     this.#attach();
     this.#attachKeyExchange();
+  }
+
+  /** Public key of the local identity; after rotateKey, the new key. */
+  get publicKey(): Uint8Array {
+    return this.#publicKey.slice();
+  }
+
+  /** Public key of the local identity as key text, for sharing with peers. */
+  get publicKeyText(): string {
+    return this.#publicKeyText;
+  }
+
+  /** Key id of the local identity, 16 hex characters. */
+  get keyId(): string {
+    return this.#keyId;
   }
 
   /**
@@ -446,6 +464,8 @@ export class E2eeClient extends TypedEmitter<E2eeClientEvents> {
   #attachKeyExchange(): void {
     const kx = this.#kx;
     if (kx === undefined) return;
+    // Direct messages sent after a rotation are sealed with the new key, and the key fields show it.
+    kx.events.on('rotated', (identity) => this.#useIdentity(identity));
     kx.events.on('key', (event) => {
       this.#log(`key ${event.type} ${event.clientId ?? ''} ${event.error?.code ?? ''}`);
       this.emit('key', event);
@@ -454,6 +474,15 @@ export class E2eeClient extends TypedEmitter<E2eeClientEvents> {
       if (outcome.kind === 'message') this.#emitKx(mapOutcome(outcome, outcome.message.topic, this.#subscriptions));
       else if (outcome.kind === 'error') this.#emitKx({ kind: 'error', error: Object.assign(outcome.error, { topic: '' }) });
     };
+  }
+
+  /** Switches sealing and the identity fields to a new own key. */
+  #useIdentity(identity: KeyPair): void {
+    if (this.#makeSealer !== undefined) this.#sealer = this.#makeSealer(identity);
+    this.#publicKey = identity.publicKey.slice();
+    this.#publicKeyText = this.#keys.encodePublicKey(this.#publicKey);
+    this.#keyId = this.#keys.keyIdHex(this.#publicKey);
+    this.#log(`sealing with the rotated key ${this.#keyId}`);
   }
 
   #restartKeyExchange(connack: IConnackPacket): void {

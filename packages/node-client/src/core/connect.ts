@@ -141,6 +141,7 @@ function createE2eeClient(
     mqtt,
     identity: settings.identity,
     sealer,
+    makeSealer: (identity) => new EnvelopeSealer({ ...sealerOptions, identity }),
     opener,
     resolveSender: openerOptions.resolveSender,
     ...(settings.peers.revision !== undefined ? { peersRevision: settings.peers.revision } : {}),
