@@ -1,12 +1,13 @@
 /**
- * Child process of the crypto benchmark: measures one provider at the given sizes, and its session
- * setup, and prints the rows as JSON on stdout. Each provider runs in a process of its own so
+ * Child process of the crypto benchmark: measures one provider at the given sizes, its session
+ * setup and its group epoch setup, and prints the rows as JSON on stdout. Each provider runs in a process of its own so
  * that the JIT feedback of one provider's calls does not slow down the shared envelope code when
  * the next provider runs.
  *
  *   node crypto-child.js PROVIDER SIZES RATE_OPTIONS_JSON
  */
 import { measureCrypto } from './crypto.js';
+import { measureEpochs } from './epochs.js';
 import { loadProviders } from './providers.js';
 import { measureSessions } from './sessions.js';
 import type { RateOptions } from './timing.js';
@@ -21,4 +22,5 @@ const sizes = sizesText.split(',').map(Number);
 const rate = JSON.parse(rateText) as RateOptions;
 const crypto = sizes.map((size) => measureCrypto(entry, size, rate));
 const sessions = measureSessions(entry, rate);
-process.stdout.write(`${JSON.stringify({ crypto, sessions })}\n`);
+const epochs = measureEpochs(entry.provider, rate);
+process.stdout.write(`${JSON.stringify({ crypto, sessions, epochs })}\n`);

@@ -2,12 +2,14 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { CryptoRow } from './crypto.js';
+import type { EpochRow } from './epochs.js';
 import type { SessionRow } from './sessions.js';
 import type { RateOptions } from './timing.js';
 
 export interface ProviderCryptoResult {
   crypto: CryptoRow[];
   sessions: SessionRow;
+  epochs: EpochRow;
 }
 
 /** Measures `provider` at `sizes` in a fresh Node.js process. */

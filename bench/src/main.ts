@@ -16,6 +16,7 @@ import { measureMemory, type MemoryRow } from './memory.js';
 import { measureDirectOverhead, measureGroupOverhead, type OverheadRow } from './overhead.js';
 import { loadProviders } from './providers.js';
 import { printSummary } from './summary.js';
+import type { EpochRow } from './epochs.js';
 import type { SessionRow } from './sessions.js';
 import { runThroughputSuite, type ThroughputRow } from './throughput-suite.js';
 import type { RateOptions } from './timing.js';
@@ -51,6 +52,8 @@ export interface BenchResults {
   throughput: ThroughputRow[];
   crypto: CryptoRow[];
   sessions: SessionRow[];
+  /** Group epoch setup per provider; absent in result files of earlier versions. */
+  epochs?: EpochRow[];
   overhead: OverheadRow[];
   memory: MemoryRow | null;
   browser: BrowserResult;
@@ -145,6 +148,7 @@ async function main(): Promise<number> {
 
   const crypto: CryptoRow[] = [];
   const sessions: SessionRow[] = [];
+  const epochs: EpochRow[] = [];
   let memory: MemoryRow | null = null;
   if (!values['skip-crypto']) {
     log('Envelope crypto rates per provider (one child process each)');
@@ -152,6 +156,7 @@ async function main(): Promise<number> {
       const measured = await measureProviderInChild(entry.provider.name, quick ? [PAYLOAD_BYTES] : CRYPTO_SIZES, rate);
       crypto.push(...measured.crypto);
       sessions.push(measured.sessions);
+      epochs.push(measured.epochs);
     }
     log('Memory of cached sessions (child process)');
     memory = await measureMemory(quick ? 500 : 10_000);
@@ -183,6 +188,7 @@ async function main(): Promise<number> {
     throughput,
     crypto,
     sessions,
+    epochs,
     overhead: [...measureDirectOverhead(fastest, PAYLOAD_BYTES), ...measureGroupOverhead(fastest, PAYLOAD_BYTES)],
     memory,
     browser,

@@ -66,6 +66,19 @@ function render(results: BenchResults): string {
       ]),
     ),
   );
+  if (results.epochs !== undefined && results.epochs.length > 0) {
+    parts.push(
+      table(
+        ['provider', 'sender epoch us', 'key message per member us', 'member install us'],
+        results.epochs.map((row) => [
+          row.provider,
+          formatFixed(row.sender_epoch_us, 1),
+          formatFixed(row.key_message_per_member_us, 1),
+          formatFixed(row.member_install_us, 1),
+        ]),
+      ),
+    );
+  }
   parts.push(
     table(
       ['mode', 'payload bytes', 'envelope bytes', 'overhead bytes', 'what the bytes carry'],

@@ -69,6 +69,20 @@ export function printSummary(results: BenchResults, log: (line: string) => void)
       ),
     );
   }
+  if (results.epochs !== undefined && results.epochs.length > 0) {
+    log('\nGroup epoch setup (one member)');
+    log(
+      formatTable(
+        ['provider', 'sender epoch us', 'key message per member us', 'member install us'],
+        results.epochs.map((row) => [
+          row.provider,
+          formatFixed(row.sender_epoch_us, 1),
+          formatFixed(row.key_message_per_member_us, 1),
+          formatFixed(row.member_install_us, 1),
+        ]),
+      ),
+    );
+  }
   log('\nOverhead per message');
   log(
     formatTable(

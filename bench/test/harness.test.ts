@@ -2,6 +2,7 @@ import { nodeProvider } from '@mqtt-e2ee/envelope/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openBroker, type BenchBroker } from '../src/broker.js';
 import { Flow, type FlowOptions, type FlowSink, type Link } from '../src/flow.js';
+import { measureEpochs } from '../src/epochs.js';
 import { busyPlaintextLink, directClientLink, envelopeCost, plaintextLink } from '../src/links.js';
 import { PayloadSource } from '../src/payloads.js';
 import { runOnce } from '../src/throughput.js';
@@ -129,5 +130,16 @@ describe('envelope calibration', () => {
     expect(cost.sealNs).toBeGreaterThan(100);
     expect(cost.openNs).toBeGreaterThan(100);
     expect(cost.sealNs + cost.openNs).toBeLessThan(1_000_000);
+  });
+});
+
+describe('group epoch setup', () => {
+  it('times epoch start, key message and install', () => {
+    const row = measureEpochs(nodeProvider, { sampleMs: 20, samples: 1, warmupMs: 5 });
+    expect(row.provider).toBe('node');
+    for (const value of [row.sender_epoch_us, row.key_message_per_member_us, row.member_install_us]) {
+      expect(value).toBeGreaterThan(0.5);
+      expect(value).toBeLessThan(100_000);
+    }
   });
 });
