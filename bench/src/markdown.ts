@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import type { BenchResults } from './main.js';
 import { formatFixed, formatRate } from './stats.js';
-import { cryptoRateCells } from './table.js';
+import { cryptoRateCells, epochCells, EPOCH_HEADER } from './table.js';
 
 const NUMERIC = /^(>= )?[-\d.,]+(k|M|x)?( \/ [\d.]+(k|M)?)?( met| missed)?$|^n\/a$|^-$/;
 
@@ -67,17 +67,7 @@ function render(results: BenchResults): string {
     ),
   );
   if (results.epochs !== undefined && results.epochs.length > 0) {
-    parts.push(
-      table(
-        ['provider', 'sender epoch us', 'key message per member us', 'member install us'],
-        results.epochs.map((row) => [
-          row.provider,
-          formatFixed(row.sender_epoch_us, 1),
-          formatFixed(row.key_message_per_member_us, 1),
-          formatFixed(row.member_install_us, 1),
-        ]),
-      ),
-    );
+    parts.push(table(EPOCH_HEADER, results.epochs.map(epochCells)));
   }
   parts.push(
     table(

@@ -2,7 +2,7 @@
 import type { BrowserResult } from './browser.js';
 import type { BenchResults } from './main.js';
 import { formatFixed, formatRate } from './stats.js';
-import { cryptoRateCells, formatTable } from './table.js';
+import { cryptoRateCells, epochCells, EPOCH_HEADER, formatTable } from './table.js';
 
 function ratioCell(value: number | null): string {
   return value === null ? 'n/a' : `${value.toFixed(3)}x`;
@@ -71,17 +71,7 @@ export function printSummary(results: BenchResults, log: (line: string) => void)
   }
   if (results.epochs !== undefined && results.epochs.length > 0) {
     log('\nGroup epoch setup (one member)');
-    log(
-      formatTable(
-        ['provider', 'sender epoch us', 'key message per member us', 'member install us'],
-        results.epochs.map((row) => [
-          row.provider,
-          formatFixed(row.sender_epoch_us, 1),
-          formatFixed(row.key_message_per_member_us, 1),
-          formatFixed(row.member_install_us, 1),
-        ]),
-      ),
-    );
+    log(formatTable(EPOCH_HEADER, results.epochs.map(epochCells)));
   }
   log('\nOverhead per message');
   log(

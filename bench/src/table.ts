@@ -1,5 +1,6 @@
 /** Plain-text tables for the console summary, and cells shared with the Markdown report. */
 import type { CryptoRow } from './crypto.js';
+import type { EpochRow } from './epochs.js';
 import { formatFixed, formatRate } from './stats.js';
 
 /** Formats rows as a table with a header line; numbers and 'n/a' align right. */
@@ -33,5 +34,18 @@ export function cryptoRateCells(row: CryptoRow): string[] {
     formatFixed(row.open_mb_per_s, 1),
     formatRate(row.provider_aead_seal_ops_per_s),
     formatRate(row.provider_aead_open_ops_per_s),
+  ];
+}
+
+/** Header of the group epoch setup table, shared by the console and Markdown reports. */
+export const EPOCH_HEADER = ['provider', 'sender epoch us', 'key message per member us', 'member install us'];
+
+/** The cells of one group epoch setup row. */
+export function epochCells(row: EpochRow): string[] {
+  return [
+    row.provider,
+    formatFixed(row.sender_epoch_us, 1),
+    formatFixed(row.key_message_per_member_us, 1),
+    formatFixed(row.member_install_us, 1),
   ];
 }
