@@ -76,6 +76,8 @@ interface Pending<M> {
 const MAX_PENDING = 256;
 const PENDING_TTL_MS = 30_000;
 const REANNOUNCE_INTERVAL_MS = 1000;
+/** Delay between the first group message after a save and the 'state' event that saves its replay window. */
+export const GROUP_WINDOW_SAVE_DELAY_MS = 1000;
 
 /** Key exchange for one client. M is the per-message metadata the caller passes through. */
 export class KeyExchange<M = undefined> {
@@ -99,6 +101,8 @@ export class KeyExchange<M = undefined> {
   #waiters = new Set<() => void>();
   readonly #persistRotation: ((identity: DeviceIdentity) => Promise<void>) | undefined;
   readonly #flushers: (() => Promise<void>)[] = [];
+  /** Pending 'state' event after group messages changed replay windows, or undefined. */
+  #windowSave: ReturnType<typeof setTimeout> | undefined;
   /** Start of every control topic, `prefix/`. */
   readonly #controlRoot: string;
   /**
@@ -406,13 +410,13 @@ export class KeyExchange<M = undefined> {
   }
 
   #openGroup(topic: string, payload: Uint8Array, meta: M, hold: boolean): ReceiveOutcome<M> {
-    // NOTE: opening emits no 'state' event, so the epoch's replay window is saved only at the next key change or flush().
     const opened = this.groups.tryOpen(topic, payload);
     if (opened === undefined) {
       if (!hold) return { kind: 'error', error: new UnknownEpochError(this.groups.epochIdOf(payload)) };
       this.#hold(this.#pendingData, { topic, payload, meta, at: this.#now() });
       return { kind: 'pending' };
     }
+    this.#scheduleWindowSave();
     const senderKey = wipeOnThrow(opened.plaintext, () => this.#groupSenderKey(opened.sender));
     const message: ReceivedMessage = {
       topic,
@@ -528,6 +532,21 @@ export class KeyExchange<M = undefined> {
     await this.#transport.publish(discoveryTopic(this.directory.prefix), utf8ToBytes(this.clientId), { qos: this.#qos, retain: false });
   }
 
+  /**
+   * Emits 'state' GROUP_WINDOW_SAVE_DELAY_MS after the first group message since the last such
+   * event, so that a state file holds the replay windows of group epochs up to that delay behind.
+   * NOTE: messages accepted within that delay before a crash can be accepted again afterwards.
+   */
+  #scheduleWindowSave(): void {
+    if (this.#windowSave !== undefined) return;
+    this.#windowSave = setTimeout(() => {
+      this.#windowSave = undefined;
+      this.events.emit('state');
+    }, GROUP_WINDOW_SAVE_DELAY_MS);
+    // The timer must not keep a Node.js process alive; flush() saves whatever it would have.
+    (this.#windowSave as { unref?: () => void }).unref?.();
+  }
+
   /** Registers a function that `flush()` awaits, such as the save of a state file. */
   onFlush(flusher: () => Promise<void>): void {
     this.#flushers.push(flusher);
@@ -535,6 +554,8 @@ export class KeyExchange<M = undefined> {
 
   /** Waits for every registered flusher, for example before the process exits. */
   async flush(): Promise<void> {
+    clearTimeout(this.#windowSave);
+    this.#windowSave = undefined;
     await Promise.all(this.#flushers.map((flusher) => flusher()));
   }
 

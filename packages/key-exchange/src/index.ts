@@ -184,6 +184,7 @@ export {
 } from './group-receiver.js';
 export { GroupPublisher, type GroupPublisherOptions, type PreparedGroupMessage } from './group-publisher.js';
 export {
+  GROUP_WINDOW_SAVE_DELAY_MS,
   KeyExchange,
   type KeyEvent,
   type KeyExchangeEvents,

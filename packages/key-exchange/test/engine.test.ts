@@ -2,8 +2,9 @@
  * KeyExchange with a recording transport, to control the order in which records arrive: orders
  * that a real broker produces only by chance.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
+  GROUP_WINDOW_SAVE_DELAY_MS,
   KeyChangedError,
   createAnnouncement,
   createKeyExchange,
@@ -116,6 +117,41 @@ describe('key exchange engine', () => {
     deliver(carol, aliceSide.published);
     expect(carol.receive('data/x', envelope, undefined).kind).toBe('skipped');
     expect(carol.receive('data/x', new Uint8Array([9, 9, 9]), undefined).kind).toBe('error');
+  });
+
+  it('saves group replay windows after a delay', async () => {
+    const aliceSide = recorder();
+    const bobSide = recorder();
+    const alice = client('alice', aliceSide.transport);
+    const bob = client('bob', bobSide.transport);
+    await alice.start();
+    await bob.start();
+    deliver(alice, bobSide.published);
+    deliver(bob, aliceSide.published);
+    const group = alice.group({ groupId: 'g', topics: ['data/#'], members: ['bob'] });
+    const envelopes = [];
+    for (let i = 0; i < 3; i++) envelopes.push(await group.seal('data/1', Uint8Array.of(i)));
+    deliver(bob, aliceSide.published.filter((m) => m.topic.includes('/inbox/')));
+    let saves = 0;
+    bob.events.on('state', () => saves++);
+    vi.useFakeTimers();
+    try {
+      for (const envelope of envelopes) expect(bob.receive('data/1', envelope, undefined).kind).toBe('message');
+      // One save for the burst, once the delay has passed.
+      vi.advanceTimersByTime(GROUP_WINDOW_SAVE_DELAY_MS - 1);
+      expect(saves).toBe(0);
+      vi.advanceTimersByTime(1);
+      expect(saves).toBe(1);
+      expect(bob.exportState().groupsReceived?.epochs[0]?.highestSeq).toBe('2');
+      // flush() saves by itself and cancels a pending delayed save.
+      const more = await group.seal('data/1', Uint8Array.of(9));
+      expect(bob.receive('data/1', more, undefined).kind).toBe('message');
+      await bob.flush();
+      vi.advanceTimersByTime(GROUP_WINDOW_SAVE_DELAY_MS);
+      expect(saves).toBe(1);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('holds messages until keys are out', async () => {
