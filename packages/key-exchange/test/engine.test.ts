@@ -42,15 +42,21 @@ function deliver(to: KeyExchange<undefined>, messages: readonly Published[]): Re
   return messages.map((m) => to.receive(m.topic, m.payload, undefined));
 }
 
+/** Starts alice and bob on recording transports; alice has read bob's announcement. */
+async function startPair() {
+  const aliceSide = recorder();
+  const bobSide = recorder();
+  const alice = client('alice', aliceSide.transport);
+  const bob = client('bob', bobSide.transport);
+  await alice.start();
+  await bob.start();
+  deliver(alice, bobSide.published);
+  return { aliceSide, bobSide, alice, bob };
+}
+
 describe('key exchange engine', () => {
   it('holds key message until announcement', async () => {
-    const aliceSide = recorder();
-    const bobSide = recorder();
-    const alice = client('alice', aliceSide.transport);
-    const bob = client('bob', bobSide.transport);
-    await alice.start();
-    await bob.start();
-    deliver(alice, bobSide.published);
+    const { aliceSide, alice, bob } = await startPair();
     const group = alice.group({ groupId: 'g', topics: ['data/#'], members: ['bob'] });
     const envelope = await group.seal('data/1', new TextEncoder().encode('late keys'));
     const inbox = aliceSide.published.filter((m) => m.topic.includes('/inbox/'));
@@ -120,13 +126,7 @@ describe('key exchange engine', () => {
   });
 
   it('saves group replay windows after a delay', async () => {
-    const aliceSide = recorder();
-    const bobSide = recorder();
-    const alice = client('alice', aliceSide.transport);
-    const bob = client('bob', bobSide.transport);
-    await alice.start();
-    await bob.start();
-    deliver(alice, bobSide.published);
+    const { aliceSide, alice, bob } = await startPair();
     deliver(bob, aliceSide.published);
     const group = alice.group({ groupId: 'g', topics: ['data/#'], members: ['bob'] });
     const envelopes = [];
