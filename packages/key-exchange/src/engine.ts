@@ -543,7 +543,7 @@ export class KeyExchange<M = undefined> {
       this.#windowSave = undefined;
       this.events.emit('state');
     }, GROUP_WINDOW_SAVE_DELAY_MS);
-    // The timer must not keep a Node.js process alive; flush() saves whatever it would have.
+    // The timer must not keep a Node.js process alive, because flush() saves whatever it would have.
     (this.#windowSave as { unref?: () => void }).unref?.();
   }
 

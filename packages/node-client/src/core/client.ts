@@ -120,7 +120,7 @@ export interface ClientParts {
   opener: EnvelopeOpener;
   /** The same peer lookup the opener uses. */
   resolveSender: (keyId: Uint8Array) => Uint8Array[];
-  /** Changes whenever resolveSender's answers may change; undefined when unknown. */
+  /** Changes whenever the results of resolveSender may change; undefined when unknown. */
   peersRevision?: () => number;
   keys: KeyCodec;
   /** Largest envelope sent or accepted, in bytes. */
@@ -255,7 +255,7 @@ export class E2eeClient extends TypedEmitter<E2eeClientEvents> {
     }
   }
 
-  /** publish for a Blob payload or client-id recipients, which are resolved first. */
+  /** Publishes a Blob payload, or to client-id recipients, once the bytes and keys are resolved. */
   async #publishResolved(topic: string, payload: Promise<Uint8Array>, opts: E2eePublishOptions): Promise<void> {
     const bytes = await payload;
     const resolved = this.#kx === undefined ? opts : await this.#resolveClientIds(opts);
