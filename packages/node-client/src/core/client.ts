@@ -267,9 +267,15 @@ export class E2eeClient extends TypedEmitter<E2eeClientEvents> {
     const protocolVersion = this.mqtt.options.protocolVersion ?? 4;
     const request = checkPublishRequest(topic, bytes, opts, protocolVersion, this.#keys);
     const qos = request.options.qos ?? 0;
+    const only = request.recipients.length === 1 ? request.recipients[0] : undefined;
+    if (only !== undefined) {
+      // One recipient, the common case: no arrays of envelopes or results.
+      const envelope = this.#seal(request.topic, request.payload, only);
+      this.#checkSize(request.topic, envelope.length, qos);
+      return this.#publishOne(request.topic, envelope, request.options);
+    }
     const envelopes = request.recipients.map((recipient) => this.#seal(request.topic, request.payload, recipient));
     for (const envelope of envelopes) this.#checkSize(request.topic, envelope.length, qos);
-    if (envelopes.length === 1) return this.#publishOne(request.topic, envelopes[0] as Uint8Array, request.options);
     return Promise.allSettled(
       envelopes.map((envelope) => this.#publishOne(request.topic, envelope, request.options)),
     ).then((results) => {
@@ -297,7 +303,7 @@ export class E2eeClient extends TypedEmitter<E2eeClientEvents> {
 
   /** Publishes one envelope and settles when MQTT.js reports the end of its QoS flow. */
   #publishOne(topic: string, envelope: Uint8Array, options: IClientPublishOptions): Promise<void> {
-    return publishPacket(this.mqtt, topic, this.#toWire(envelope), options, (error) => new PublishError(topic, reasonOf(error), error));
+    return publishPacket(this.mqtt, topic, this.#toWire(envelope), options, toPublishError);
   }
 
   /**
@@ -516,6 +522,11 @@ function hasClientIds(opts: E2eePublishOptions): boolean {
   if (typeof opts !== 'object' || opts === null) return false;
   const to: unknown = opts.to;
   return Array.isArray(to) ? to.some(isClientId) : isClientId(to as PublicKeyInput);
+}
+
+/** Wraps an MQTT.js publish error in PublishError, keeping it as the cause. */
+function toPublishError(error: Error, topic: string): PublishError {
+  return new PublishError(topic, reasonOf(error), error);
 }
 
 function reasonOf(error: unknown): string {

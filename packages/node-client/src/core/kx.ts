@@ -171,7 +171,7 @@ export class E2eeGroup {
 
   /** Publishes one envelope and settles when MQTT.js reports the end of its QoS flow, with the MQTT.js error on failure. */
   #send(topic: string, envelope: Uint8Array, options: IClientPublishOptions): Promise<void> {
-    return publishPacket(this.#mqtt, topic, this.#toWire(envelope), options, (error) => error);
+    return publishPacket(this.#mqtt, topic, this.#toWire(envelope), options, keepError);
   }
 
   async setMembers(members: readonly string[]): Promise<void> {
@@ -190,4 +190,9 @@ export class E2eeGroup {
   async rotate(): Promise<void> {
     await this.#publisher.rotate();
   }
+}
+
+/** Rejects a group publish with the MQTT.js error itself. */
+function keepError(error: Error): Error {
+  return error;
 }

@@ -13,6 +13,7 @@ import {
   checkOptionalObject,
   checkQos,
   isPlainObject,
+  type QoS,
 } from './validate.js';
 
 const PUBLISH_KEYS = ['to', 'qos', 'retain', 'properties'] as const;
@@ -46,11 +47,9 @@ export function checkPublishRequest(
   }
   checkKnownKeys(opts, PUBLISH_KEYS, 'opts');
   const recipients = checkRecipients(opts['to'], keys);
-  const options: IClientPublishOptions = {
-    qos: checkQos(opts['qos'], 'opts.qos'),
-    retain: checkBoolean(opts['retain'], 'opts.retain', false),
-  };
-  if (options.retain === true && recipients.length > 1) {
+  const qos = checkQos(opts['qos'], 'opts.qos');
+  const retain = checkBoolean(opts['retain'], 'opts.retain', false);
+  if (retain && recipients.length > 1) {
     throw new OptionRangeError(
       'opts.to',
       'a single recipient when opts.retain is true, because the broker keeps one retained message per topic',
@@ -58,11 +57,21 @@ export function checkPublishRequest(
     );
   }
   const properties = checkOptionalObject(opts['properties'], 'opts.properties');
-  if (properties !== undefined) {
-    checkPublishProperties(properties, protocolVersion);
-    options.properties = properties;
-  }
-  return { topic: checkedTopic, payload: bytes, recipients, options };
+  if (properties === undefined) return { topic: checkedTopic, payload: bytes, recipients, options: sharedOptions(qos, retain) };
+  checkPublishProperties(properties, protocolVersion);
+  return { topic: checkedTopic, payload: bytes, recipients, options: { qos, retain, properties } };
+}
+
+/**
+ * Frozen publish options for each QoS and retain flag, shared by every publish without
+ * properties. MQTT.js copies the options it is given, so one object serves all calls.
+ */
+const SHARED_OPTIONS: readonly (readonly IClientPublishOptions[])[] = [0, 1, 2].map((qos) =>
+  [false, true].map((retain) => Object.freeze({ qos: qos as QoS, retain })),
+);
+
+function sharedOptions(qos: QoS, retain: boolean): IClientPublishOptions {
+  return SHARED_OPTIONS[qos]?.[retain ? 1 : 0] as IClientPublishOptions;
 }
 
 function checkRecipients(to: unknown, keys: KeyCodec): Uint8Array[] {
