@@ -70,7 +70,8 @@ Groups (need --client-id):
                         forge messages in your name
 
 ${KX_HELP}
-                        With --client-id, --to also takes client ids.
+
+  With --client-id, --to also takes client ids.
 
 ${CONNECTION_HELP}
 
@@ -119,7 +120,8 @@ Subscription and output:
       --hex             print the payload as lowercase hexadecimal
 
 ${KX_HELP}
-                        With --client-id, --from is optional.
+
+  With --client-id, --from is optional.
 
 ${CONNECTION_HELP}
 

@@ -82,7 +82,9 @@ export function parseDemoArgs(argv: readonly string[]): ParsedDemoArgs {
   const cafile = stringOption(values, 'cafile');
   if (cafile !== undefined) {
     if (broker === undefined) {
-      throw new DemoUsageError('--cafile applies to --broker only; the embedded broker brings its own CA');
+      throw new DemoUsageError(
+        `--cafile ${cafile} is used only with --broker, because the embedded broker brings its own CA: add --broker URL or drop --cafile`,
+      );
     }
     options.cafile = resolveInputFile('--cafile', cafile);
   }

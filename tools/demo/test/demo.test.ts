@@ -108,6 +108,15 @@ describe('demo options', () => {
     expect(stdout).toBe('');
   });
 
+  it('names --cafile without --broker', async () => {
+    const { status, stdout, stderr } = await runMain(['--cafile', '/tmp/ca.pem']);
+    expect(status).toBe(2);
+    expect(stderr).toBe(
+      'mqtt-e2ee demo: --cafile /tmp/ca.pem is used only with --broker, because the embedded broker brings its own CA: add --broker URL or drop --cafile\n',
+    );
+    expect(stdout).toBe('');
+  });
+
   it('resolves --cafile against INIT_CWD', async () => {
     await writeFile(join(dir, 'ca.pem'), 'not checked before connecting\n');
     const saved = process.env['INIT_CWD'];
