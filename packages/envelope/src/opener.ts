@@ -275,15 +275,19 @@ export class EnvelopeOpener {
     flags: number,
     boundTopic: string,
   ): OpenedMessage {
-    if (session.window.status(seq) === 'seen') {
-      this.#stats.duplicates++;
-      // Plaintext that is not returned is wiped, because its block is shared with results.
-      plaintext.fill(0);
-      throw new DuplicateMessageError(BigInt(seq), session.sessionId);
-    }
     // The seq is recorded, and saved to a caller's replay store, before the plaintext leaves this
     // method, so that a crash after delivery cannot let a copy of this message through later.
-    session.window.accept(seq);
+    const status = session.window.record(seq);
+    if (status !== 'new') {
+      // Plaintext that is not returned is wiped, because its block is shared with results.
+      plaintext.fill(0);
+      if (status === 'too old') {
+        this.#stats.replays++;
+        throw new ReplayError(BigInt(seq), 'too old');
+      }
+      this.#stats.duplicates++;
+      throw new DuplicateMessageError(BigInt(seq), session.sessionId);
+    }
     if (this.#saveEveryMessage) this.#store.save(session.key, session.window.snapshot());
     const padded = (flags & FLAG_PADDED) !== 0;
     const message = padded ? unpadOrWipe(plaintext) : plaintext;
@@ -386,9 +390,9 @@ export class EnvelopeOpener {
 }
 
 /**
- * A 32-bit number from session ids at `offset`: the first four bytes of the sender key id XOR the
- * first four bytes of enc. Both are hash or random output, so the numbers spread well; a
- * collision only sends a message down the path that builds the key string.
+ * Returns a 32-bit number from the session ids at `offset`: the first four bytes of the sender
+ * key id XOR the first four bytes of enc. Both are hash or random output, so the numbers spread
+ * well. A collision only sends a message down the path that builds the key string.
  */
 function idsHash(bytes: Uint8Array, offset: number): number {
   const senderId = offset;

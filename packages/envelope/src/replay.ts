@@ -112,6 +112,20 @@ export class ReplayWindow {
   /** Records `seq` as accepted. Call it only after the message authenticated. */
   accept(seq: bigint | number): void {
     this.check(seq);
+    this.#record(seq);
+  }
+
+  /**
+   * Classifies `seq` as status() does and records it when it is 'new', with one classification.
+   * Returns the status before recording. Call it only after the message authenticated.
+   */
+  record(seq: bigint | number): ReplayStatus {
+    const status = this.status(seq);
+    if (status === 'new') this.#record(seq);
+    return status;
+  }
+
+  #record(seq: bigint | number): void {
     const highest = this.#highest;
     if (typeof seq === 'number' && typeof highest === 'number') {
       if (seq > highest) {

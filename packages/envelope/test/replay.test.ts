@@ -95,10 +95,23 @@ describe('ReplayWindow', () => {
       expect(() => window.status(bad), String(bad)).toThrow(/pass sequence numbers of 2\^53 and above as bigint/);
     }
     expect(() => window.accept(-1)).toThrow(RangeError);
-    // Nothing above was recorded: the window still takes the next seq and knows the old one.
+    // Nothing above was recorded: the window still accepts the next seq and reports the old one.
     window.accept(11);
     expect(window.top).toBe(11n);
     expect(window.status(10)).toBe('seen');
+  });
+
+  it('records a new seq in one step', () => {
+    const window = new ReplayWindow(8);
+    expect(window.record(5)).toBe('new');
+    expect(window.top).toBe(5n);
+    expect(window.record(5n)).toBe('seen');
+    expect(window.record(20)).toBe('new');
+    // Neither a seen nor a too old seq changes the window.
+    expect(window.record(5)).toBe('too old');
+    expect(window.top).toBe(20n);
+    expect(window.status(5)).toBe('too old');
+    expect(window.status(19)).toBe('new');
   });
 
   it('validates window size', () => {

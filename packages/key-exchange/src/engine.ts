@@ -42,16 +42,7 @@ import type {
 } from './engine-types.js';
 import type { KeyExchangeStateParts } from './state.js';
 
-export type {
-  KeyEvent,
-  KeyExchangeEvents,
-  KeyExchangeOptions,
-  KeyExchangeTransport,
-  ReceiveOutcome,
-  ReceivedMessage,
-  RetainUnavailableMode,
-  SenderKey,
-};
+export type * from './engine-types.js';
 import { announcementTopic, controlFilters, discoveryTopic, parseControlTopic } from './topics.js';
 
 /** A sender key status from the directory, with its key text once a message needed it. */
@@ -534,7 +525,7 @@ export class KeyExchange<M = undefined> {
 
   /**
    * Emits 'state' GROUP_WINDOW_SAVE_DELAY_MS after the first group message since the last such
-   * event, so that a state file holds the replay windows of group epochs up to that delay behind.
+   * event, so that a state file lags the replay windows of group epochs by at most that delay.
    * NOTE: messages accepted within that delay before a crash can be accepted again afterwards.
    */
   #scheduleWindowSave(): void {

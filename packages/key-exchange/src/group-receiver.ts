@@ -251,12 +251,13 @@ export class GroupReceiver {
     // authenticated, so a forged copy stays a DecryptionError (spec/envelope-v1.md section 11.2).
     if (epoch.window.status(seq) === 'too old') throw new ReplayError(BigInt(seq), 'too old');
     const plaintext = this.#cipher.open(epoch.keys, flags, seq, topic, envelope, epoch.signingKey);
-    if (epoch.window.status(seq) === 'seen') {
+    const status = epoch.window.record(seq);
+    if (status !== 'new') {
       // Plaintext that is not returned is wiped, because its block is shared with results.
       plaintext.fill(0);
+      if (status === 'too old') throw new ReplayError(BigInt(seq), 'too old');
       throw new DuplicateMessageError(BigInt(seq), epoch.id);
     }
-    epoch.window.accept(seq);
     if (epoch.highestSeq === undefined || seq > epoch.highestSeq) epoch.highestSeq = seq;
     return { plaintext, sender: epoch.sender, groupId: epoch.groupId, epochId: epoch.id, seq: BigInt(seq), signed: epoch.signingKey !== undefined };
   }

@@ -3,7 +3,6 @@ import type { IClientPublishOptions, IClientSubscribeOptions } from 'mqtt';
 import { toHex } from './bytes.js';
 import { InvalidOptionError, OptionRangeError } from './errors.js';
 import type { KeyCodec } from './keys.js';
-import { payloadBytes } from './payload.js';
 import type { SenderFilter } from './subscriptions.js';
 import { checkTopicFilters, checkTopicName } from './topic.js';
 import {
@@ -33,15 +32,15 @@ export interface SubscribeRequest {
   options: IClientSubscribeOptions;
 }
 
+/** Checks publish arguments. The payload is already converted to bytes by the caller. */
 export function checkPublishRequest(
   topic: unknown,
-  payload: unknown,
+  bytes: Uint8Array,
   opts: unknown,
   protocolVersion: number,
   keys: KeyCodec,
 ): PublishRequest {
   const checkedTopic = checkTopicName(topic, 'topic');
-  const bytes = payloadBytes(payload, 'payload');
   if (!isPlainObject(opts)) {
     throw new InvalidOptionError('opts', "an object with at least 'to'", opts);
   }
