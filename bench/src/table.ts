@@ -40,7 +40,7 @@ export function cryptoRateCells(row: CryptoRow): string[] {
 /** Header of the group epoch setup table, shared by the console and Markdown reports. */
 export const EPOCH_HEADER = ['provider', 'sender epoch us', 'key message per member us', 'member install us'];
 
-/** The cells of one group epoch setup row. */
+/** Formats the cells of one group epoch setup row. */
 export function epochCells(row: EpochRow): string[] {
   return [
     row.provider,

@@ -20,8 +20,8 @@ export function stateLockName(kind: StateDatabaseKind, databaseName: string): st
 
 /**
  * Takes the exclusive Web Lock of a state database without waiting. Rejects with StateInUseError
- * when another client holds it. Returns undefined when the page has no navigator.locks, and then
- * nothing stops two clients from sharing the database. The browser releases a held lock by itself
+ * when another client has it. Returns undefined when the page has no navigator.locks, and then
+ * nothing stops two clients from sharing the database. The browser releases the lock by itself
  * when the page unloads.
  */
 export function lockStateDatabase(

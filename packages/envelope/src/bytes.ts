@@ -180,7 +180,7 @@ const POOL_MAX_REQUEST = 4 * 1024;
  * Hands out views into shared blocks, as Node.js does for small Buffers: a new Uint8Array with
  * memory of its own costs several times more than a view, and envelopes and plaintexts are
  * allocated once per message. Blocks start at 2 KiB and double up to 16 KiB, so that the many
- * sealers of a process that sends few messages each hold little memory. A view's `buffer` holds
+ * sealers of a process that sends few messages each hold little memory. A view's `buffer` contains
  * other messages of the same sealer or opener, so a caller that needs the bytes alone copies them
  * with slice().
  */

@@ -45,7 +45,7 @@ export interface CryptoProvider {
   /**
    * Optional: aeadOpen that writes the plaintext into `out`, which must be exactly
    * ciphertextWithTag.length - 16 bytes and must not overlap the inputs. On a failed tag it raises
-   * DecryptionError, and `out` holds no plaintext. Providers made by defineProvider always have it.
+   * DecryptionError, and `out` contains no plaintext. Providers made by defineProvider always have it.
    */
   aeadOpenInto?(
     key: Uint8Array,
@@ -132,9 +132,9 @@ export function defineProvider(name: string, raw: ProviderPrimitives): Required<
       }
     },
   };
-  // The Into members are not enumerable, so that a provider built from a spread of this one with
-  // its own aeadSeal or aeadOpen, `{ ...provider, aeadSeal }`, does not inherit fast paths that
-  // would bypass the replaced function: it gets copies over its own functions instead.
+  // The Into members are not enumerable, so a spread with its own aeadSeal or aeadOpen,
+  // `{ ...provider, aeadSeal }`, does not inherit fast paths that bypass the replaced function.
+  // defineProvider then builds its Into members over the replaced functions.
   Object.defineProperties(provider, {
     aeadSealInto: { enumerable: false, value: aeadSealInto },
     aeadOpenInto: { enumerable: false, value: aeadOpenInto },

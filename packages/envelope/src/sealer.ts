@@ -97,7 +97,7 @@ export function sealWithContext(
   return envelope;
 }
 
-/** The part of an envelope after the header. */
+/** Returns a view of the part of an envelope after the header. */
 function bodyView(envelope: Uint8Array): Uint8Array {
   return new Uint8Array(envelope.buffer, envelope.byteOffset + HEADER_LENGTH, envelope.length - HEADER_LENGTH);
 }
@@ -108,7 +108,7 @@ interface SenderSession {
   recipientKeyId: Uint8Array;
   /** The header with seq 0 and no padding flag, copied into every envelope of the session. */
   header: Uint8Array;
-  /** Below maxMessagesPerSession, which is at most 2^32, so a number holds it exactly. */
+  /** Seq of the next message, below maxMessagesPerSession (at most 2^32), so a number is exact. */
   nextSeq: number;
   createdAt: number;
 }
@@ -168,7 +168,7 @@ export class EnvelopeSealer {
    *
    * Envelopes up to 4 KiB are views into shared 16 KiB blocks, because a separate array per
    * message costs more than the encryption at 1 KiB. Publish the view as it is (its byteOffset
-   * and length); its `buffer` also holds other envelopes of this sealer.
+   * and length), because its `buffer` also contains other envelopes of this sealer.
    */
   seal(topic: string, plaintext: Uint8Array, recipientPublicKey: Uint8Array): Uint8Array {
     const topicBytes = this.#boundTopicBytes(topic);

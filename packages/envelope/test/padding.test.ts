@@ -96,7 +96,7 @@ describe.each(providers)('padding with $name', (provider) => {
     // Non-zero bytes and no 0x80 marker: the padding is invalid once the tag has verified.
     expect(() => opener.open('p/t', seal(new Uint8Array(40).fill(0x5a), 1n))).toThrow(PaddingError);
     // The delivered plaintext is a 2-byte view of a 3-byte allocation (text and marker), which the
-    // pool rounds up to 8 bytes; the rejected message was decrypted right after it.
+    // pool rounds up to 8 bytes. The rejected message was decrypted right after it.
     const after = new Uint8Array(delivered.buffer, delivered.byteOffset + 8, 128);
     expect(after.every((byte) => byte === 0)).toBe(true);
   });

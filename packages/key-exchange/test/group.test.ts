@@ -48,7 +48,7 @@ function group(members: string[], extra: Partial<ConstructorParameters<typeof Gr
   return { clock, sender, receiver, deliver };
 }
 
-/** A group whose member bob opened seqs 0 to 9 of one epoch except those in `missing`. */
+/** Builds a group whose member bob opened seqs 0 to 9 of one epoch except those in `missing`. */
 function groupWithGaps(missing: number[]) {
   const setup = group(['bob']);
   const sealed = Array.from({ length: 10 }, (_, seq) => setup.sender.seal('plant/1', text(`message ${seq}`)).envelope);

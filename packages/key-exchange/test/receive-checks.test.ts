@@ -1,8 +1,8 @@
 /**
  * Sender checks on the receive path of KeyExchange. The opener keeps a direct session and the
- * engine caches directory results per sender, so each test lets a first message warm those
- * caches, changes the directory or the clock, and checks that the next message of the same
- * session or epoch is judged on the new state.
+ * engine caches directory results per sender. So each test lets a first message warm those
+ * caches, then changes the directory or the clock. The next message of the same session or epoch
+ * must be judged on the new state.
  */
 import { EnvelopeSealer, UnknownSenderError, keyIdHex } from '@mqtt-e2ee/envelope';
 import { describe, expect, it } from 'vitest';

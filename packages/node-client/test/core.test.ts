@@ -95,7 +95,7 @@ describe('publishPacketSize', () => {
 });
 
 describe('default wire conversion', () => {
-  it('hands MQTT.js an array of its own, not a view into a shared block', async () => {
+  it('publishes unshared envelope arrays', async () => {
     const broker = await startAedes();
     const alice = generateKeyPair();
     const bob = generateKeyPair();

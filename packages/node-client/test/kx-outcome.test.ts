@@ -52,11 +52,11 @@ describe('key exchange outcome mapping', () => {
 
   it('applies from filters', () => {
     expect(mapOutcome(received({}), 'data/x', registry(sender.publicKey)).kind).toBe('message');
-    const refused = mapOutcome(received({}), 'data/x', registry(other.publicKey));
-    expect(refused.kind).toBe('error');
-    if (refused.kind !== 'error') return;
-    expect(refused.error).toBeInstanceOf(SenderNotAllowedError);
-    expect(refused.error.topic).toBe('data/x');
+    const rejected = mapOutcome(received({}), 'data/x', registry(other.publicKey));
+    expect(rejected.kind).toBe('error');
+    if (rejected.kind !== 'error') return;
+    expect(rejected.error).toBeInstanceOf(SenderNotAllowedError);
+    expect(rejected.error.topic).toBe('data/x');
   });
 
   it('group without key', () => {

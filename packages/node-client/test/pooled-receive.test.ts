@@ -51,8 +51,8 @@ describe('peers checked after decryption', () => {
     directory.removePeer(alice.publicKey);
     const secret = new TextEncoder().encode('alice after removal: secret');
     await fromAlice.publish(topic, secret, { to: bob.publicKey, qos: 1 });
-    const refused = await inbox.error(topic);
-    expect(refused.code).toBe('ERR_UNKNOWN_SENDER');
+    const rejected = await inbox.error(topic);
+    expect(rejected.code).toBe('ERR_UNKNOWN_SENDER');
     await fromCarol.publish(topic, 'carol after removal', { to: bob.publicKey, qos: 1 });
     while (inbox.messages.length < 5) await new Promise((resolve) => setTimeout(resolve, 10));
 

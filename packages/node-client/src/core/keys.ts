@@ -18,8 +18,8 @@ export type { PublicKeyInput };
 export interface SenderResolver {
   resolveSender(keyId: Uint8Array): Uint8Array[];
   /**
-   * Returns a number that changes whenever the answers of resolveSender may change, or is absent
-   * when the source gives no such number and every message must be looked up.
+   * Returns a number that changes whenever the results of resolveSender may change. Absent when
+   * the source gives no such number, so every message is looked up.
    */
   revision?: () => number;
 }

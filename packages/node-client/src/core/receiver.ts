@@ -20,7 +20,7 @@ export interface E2eeMessage {
   topic: string;
   /**
    * Decrypted payload bytes. Up to 4 KiB this is a view into a block shared with other messages
-   * of this client, as small Node.js Buffers are: read it through its offset and length, and keep
+   * of this client, as small Node.js Buffers are. Read it through its offset and length, and keep
    * a `slice()` when only this message's bytes may be stored or passed on. Transfer only such a
    * copy to a worker, because transferring `payload.buffer` empties other messages' payloads.
    */
@@ -117,8 +117,8 @@ export interface ReceiverParts {
   /** Candidate public keys of a sender key id from the peers option. */
   resolveSender: (keyId: Uint8Array) => Uint8Array[];
   /**
-   * Changes whenever resolveSender's answers may change. Without it, every message looks its
-   * sender up again.
+   * Changes whenever the results of resolveSender may change. Without it, every message looks
+   * its sender up again.
    */
   peersRevision: (() => number) | undefined;
   /** The last sender found among the peers, so that a repeated sender is not looked up again. */
@@ -241,7 +241,7 @@ function isAddressedTo(payload: Uint8Array, ownKeyId: Uint8Array): boolean {
 }
 
 /**
- * Returns the sender when resolveSender still returns its key. The answer for the last sender is
+ * Returns the sender when resolveSender still returns its key. The result for the last sender is
  * kept until the peers' revision changes.
  */
 function knownSender(parts: ReceiverParts, publicKey: Uint8Array, envelope: Uint8Array): KnownSender | undefined {
